@@ -1,0 +1,154 @@
+"""The ``newsie`` command line (also ``python -m pipeline``)."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from . import __version__
+from .config import ConfigError, load_config
+
+log = logging.getLogger("newsie")
+
+DEFAULT_DATA_DIR = Path("../shared/data")
+
+
+def _formats(value: str) -> list[str]:
+    formats = [f.strip() for f in value.split(",") if f.strip()]
+    bad = [f for f in formats if f not in ("parquet", "csv")]
+    if bad or not formats:
+        raise argparse.ArgumentTypeError(f"--format takes parquet and/or csv, comma-separated (got {value!r})")
+    return formats
+
+
+def _workers(value: str) -> int:
+    n = int(value)
+    if n < 0:
+        raise argparse.ArgumentTypeError("--workers must be >= 0 (0 = all cores)")
+    return n
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsie",
+        description="News information extraction: entities, dates, relations and events from a folder of articles.",
+    )
+    parser.add_argument("--version", action="version", version=f"newsie {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    run = sub.add_parser("run", help="process a corpus folder into tables",
+                         description="Process every article under PATH (.txt, .md, .html, .htm, .jsonl) "
+                                     "and write the tables to --out. Only new or changed documents are "
+                                     "processed again unless --full is given.")
+    run.add_argument("path", type=Path, help="corpus folder (scanned recursively)")
+    run.add_argument("--out", type=Path, default=Path("outputs"), help="output folder (default: outputs/)")
+    run.add_argument("--config", type=Path, default=None, help="TOML file overriding configs/default.toml")
+    run.add_argument("--format", type=_formats, default=None, dest="formats",
+                     help="output formats, comma-separated: parquet,csv (default from config)")
+    run.add_argument("--workers", type=_workers, default=None,
+                     help="worker processes (0 = all cores; default from config)")
+    run.add_argument("--full", action="store_true", help="reprocess every document, ignoring stored results")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress bar, only warnings")
+
+    train = sub.add_parser("train", help="train the shipped spaCy model from ../shared/data",
+                           description="Reproduce newsie's English model (tagger, lemmatizer, parser, NER) "
+                                       "from the annotated corpora in the data folder.")
+    train.add_argument("--data", type=Path, default=DEFAULT_DATA_DIR, help="data folder (default ../shared/data)")
+    train.add_argument("--output", type=Path, default=None,
+                       help="where to write the pipeline (default: the package's shipped model folder)")
+    train.add_argument("--quick", action="store_true", help="a short run on a few sentences (smoke test)")
+    train.add_argument("--seed", type=int, default=0)
+
+    evaluate = sub.add_parser("evaluate", help="score a stage against gold data")
+    esub = evaluate.add_subparsers(dest="what", metavar="WHAT")
+    esub.required = True
+    for name, help_text, gold_help in (
+        ("ner", "entity mentions against a CoNLL-2003 format file", "CoNLL file"),
+        ("parser", "tagger and parser against CoNLL-U", "CoNLL-U file or folder"),
+        ("timex", "temporal expressions against TimeML .tml files", "folder of .tml files"),
+    ):
+        p = esub.add_parser(name, help=help_text)
+        p.add_argument("--gold", type=Path, required=True, help=gold_help)
+        p.add_argument("--config", type=Path, default=None, help="TOML config (model and stages)")
+    return parser
+
+
+def _setup_logging(verbose: bool, quiet: bool = False) -> None:
+    level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .runner import RunError, run
+
+    config = load_config(args.config)
+    show_progress = not args.quiet and sys.stderr.isatty()
+    bar = None
+    if show_progress:
+        from tqdm import tqdm
+
+        bar = tqdm(unit="file", desc="newsie", file=sys.stderr)
+
+    def set_total(n: int) -> None:
+        if bar is not None:
+            bar.total = n
+            bar.refresh()
+
+    try:
+        summary = run(args.path, args.out, config, workers=args.workers, full=args.full,
+                      formats=args.formats, progress=bar.update if bar else None, total_callback=set_total)
+    except RunError as exc:
+        print(f"newsie: error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if bar is not None:
+            bar.close()
+    for line in summary.lines():
+        print(line)
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from .nlp import SHIPPED_MODEL, SHIPPED_MODELS_DIR
+    from .training.train import train_model
+
+    output = args.output or SHIPPED_MODELS_DIR / SHIPPED_MODEL
+    if not args.data.exists():
+        print(f"newsie: error: data folder not found: {args.data}", file=sys.stderr)
+        return 2
+    path = train_model(output, args.data, quick=args.quick, seed=args.seed)
+    print(f"model written to {path}")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    if not args.gold.exists():
+        print(f"newsie: error: gold data not found: {args.gold}", file=sys.stderr)
+        return 2
+    config = load_config(args.config) if args.config else None
+    if args.what == "ner":
+        from .evaluate.ner import evaluate_ner as evaluate
+    elif args.what == "parser":
+        from .evaluate.parser import evaluate_parser as evaluate
+    else:
+        from .evaluate.timex import evaluate_timex as evaluate
+    evaluate(args.gold, config)
+    return 0
+
+
+COMMANDS = {"run": _cmd_run, "train": _cmd_train, "evaluate": _cmd_evaluate}
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose, getattr(args, "quiet", False))
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigError as exc:
+        print(f"newsie: error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,72 @@
+"""Build the spaCy pipeline newsie runs: the configured model plus newsie's stages."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import spacy
+from spacy.language import Language
+
+from . import extensions  # noqa: F401  (registers Doc/Span extensions)
+from .config import PACKAGE_DIR, Config, ConfigError, load_config
+
+SHIPPED_MODELS_DIR = PACKAGE_DIR / "models"
+SHIPPED_MODEL = "newsie_en_core"
+
+# Stage name in the config -> spaCy factory name. Importing ``pipeline.components``
+# registers every factory.
+STAGE_FACTORIES = {
+    "structure": "newsie_structure",
+    "entities": "newsie_entities",
+    "timex": "newsie_timex",
+    "relations": "newsie_relations",
+    "events": "newsie_events",
+}
+# Stages that must run before the model's own components (sentence boundaries
+# set before the parser are respected by it).
+EARLY_STAGES = ("structure",)
+
+
+def resolve_model_path(name: str) -> str | Path:
+    """Map a configured model name to something ``spacy.load`` accepts."""
+    if name == SHIPPED_MODEL:
+        path = SHIPPED_MODELS_DIR / SHIPPED_MODEL
+        if not (path / "meta.json").exists():
+            raise ConfigError(
+                f"the shipped model is missing at {path}; reinstall newsie or run `newsie train`"
+            )
+        return path
+    candidate = Path(name).expanduser()
+    if candidate.exists():
+        return candidate
+    if not spacy.util.is_package(name):
+        raise ConfigError(
+            f"model.name = '{name}' is neither newsie's shipped model, an installed spaCy package nor a path"
+        )
+    return name
+
+
+def load_model(name: str) -> Language:
+    target = resolve_model_path(name)
+    try:
+        return spacy.load(target)
+    except OSError as exc:
+        raise ConfigError(f"cannot load spaCy model '{name}': {exc}") from None
+
+
+def build_nlp(config: Optional[Config] = None) -> Language:
+    """Load the configured model and add the enabled newsie stages."""
+    from . import components  # noqa: F401  (registers factories)
+
+    config = config or load_config()
+    nlp = load_model(config.model)
+    stage_config = config.data.get("stage_config", {})
+    first_model_pipe = nlp.pipe_names[0] if nlp.pipe_names else None
+    for stage in config.stages:
+        factory = STAGE_FACTORIES[stage]
+        kwargs = dict(config=stage_config.get(stage, {}))
+        if stage in EARLY_STAGES and first_model_pipe is not None:
+            nlp.add_pipe(factory, before=first_model_pipe, **kwargs)
+        else:
+            nlp.add_pipe(factory, **kwargs)
+    return nlp

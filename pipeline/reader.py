@@ -1,0 +1,333 @@
+"""Reading a corpus folder into source documents.
+
+Every file becomes one or more ``SourceDocument`` records, each either with
+decoded text ready for the pipeline (``status == "ok"``) or with the reason it
+cannot be processed (``status`` "error" or "skipped"). Reading never raises for
+a bad file: bad input is data.
+"""
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Iterator, Optional
+
+log = logging.getLogger("newsie.reader")
+
+META_SUFFIX = ".meta.json"
+META_FIELDS = ("title", "published", "source", "url", "language")
+HTML_SUFFIXES = (".html", ".htm")
+# Share of control characters (other than whitespace) above which text is binary.
+BINARY_CONTROL_RATIO = 0.05
+WESTERN_ENCODINGS = ("cp1252", "latin_1", "iso8859_15")
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    doc_id: str
+    path: str  # relative to the corpus root, POSIX separators
+    text: str = ""
+    title: Optional[str] = None
+    source: Optional[str] = None
+    url: Optional[str] = None
+    published: Optional[str] = None  # from metadata, ISO 8601
+    language: Optional[str] = None
+    encoding: Optional[str] = None
+    sha256: str = ""  # of the decoded text plus metadata
+    status: str = "ok"  # ok | error | skipped
+    error: Optional[str] = None
+    errors: tuple = field(default_factory=tuple)  # extra (stage, message) problems, non-fatal
+
+
+def _fail(doc_id: str, path: str, message: str, *, status: str = "error", **kw) -> SourceDocument:
+    log.warning("%s: %s", path, message)
+    return SourceDocument(doc_id=doc_id, path=path, status=status, error=message, **kw)
+
+
+def scan(root: Path, extensions: tuple[str, ...]) -> list[Path]:
+    """All candidate files below ``root``, sorted, following no symlink loops."""
+    found: list[Path] = []
+    seen_dirs: set[tuple[int, int]] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=None):
+        try:
+            st = os.stat(dirpath)
+        except OSError:
+            dirnames[:] = []
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in seen_dirs:  # a symlink loop or a second link to the same folder
+            dirnames[:] = []
+            continue
+        seen_dirs.add(key)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in filenames:
+            if name.startswith(".") or name.endswith(META_SUFFIX):
+                continue
+            if name.lower().endswith(tuple(extensions)):
+                found.append(Path(dirpath) / name)
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+def doc_id_for(rel_path: str) -> str:
+    """Path relative to the corpus root without its extension."""
+    stem, dot, _ext = rel_path.rpartition(".")
+    return stem if dot and "/" not in _ext else rel_path
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode bytes to text; return (text, encoding). Raises UnicodeError if hopeless."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig"
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # UTF-16 without BOM: many NULs at alternating positions.
+    if len(data) >= 4 and data.count(0) > len(data) // 4:
+        even_nuls = data[0::2].count(0)
+        odd_nuls = data[1::2].count(0)
+        for enc, nuls in (("utf-16-le", odd_nuls), ("utf-16-be", even_nuls)):
+            if nuls > len(data) // 4:
+                try:
+                    return data.decode(enc), enc
+                except UnicodeDecodeError:
+                    pass
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data))
+    if not matches:
+        raise UnicodeError("no text encoding fits the bytes")
+    best = matches[0]
+    # Ties are common for short Western text (cp1250 and cp1252 decode it equally
+    # cleanly); Western European encodings are by far the likeliest for news in
+    # Latin script, so they win a tie.
+    for match in matches:
+        if match.encoding in WESTERN_ENCODINGS and match.chaos <= best.chaos:
+            best = match
+            break
+    return str(best), best.encoding
+
+
+def looks_binary(data: bytes, text: Optional[str] = None) -> bool:
+    head = data[:8192]
+    if b"\x00" in head and not (
+        head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head.count(0) > len(head) // 4
+    ):
+        return True
+    sample = (text if text is not None else "")[:8192]
+    if sample:
+        controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f\v")
+        return controls / len(sample) > BINARY_CONTROL_RATIO
+    return False
+
+
+def html_to_text(html: str) -> str:
+    """Main text of an HTML page, boilerplate (navigation, scripts, footers) dropped."""
+    import trafilatura
+
+    text = trafilatura.extract(
+        html, include_comments=False, include_tables=False, favor_precision=True, deduplicate=True
+    )
+    if not text:
+        # Pages too short for main-content detection: fall back to all visible text.
+        from lxml import html as lxml_html
+
+        try:
+            tree = lxml_html.fromstring(html)
+        except Exception:  # lxml raises several types on garbage
+            return ""
+        for bad in tree.xpath("//script|//style|//noscript|//template"):
+            bad.drop_tree()
+        text = "\n".join(t.strip() for t in tree.itertext() if t.strip())
+    return text
+
+
+def html_title(html: str) -> Optional[str]:
+    import trafilatura
+
+    meta = trafilatura.extract_metadata(html)
+    return meta.title if meta is not None and meta.title else None
+
+
+def normalize_published(value: object) -> str:
+    """Validate an ISO 8601 date or datetime from metadata; return it normalized."""
+    if not isinstance(value, str):
+        raise ValueError(f"published must be an ISO 8601 string, got {type(value).__name__}")
+    s = value.strip()
+    try:
+        if len(s) == 10:
+            return dt.date.fromisoformat(s).isoformat()
+        return dt.datetime.fromisoformat(s.replace("Z", "+00:00")).isoformat()
+    except ValueError:
+        raise ValueError(f"published is not an ISO 8601 date: {value!r}") from None
+
+
+def read_metadata(raw: dict, where: str) -> tuple[dict, list[str]]:
+    """Known metadata fields from ``raw``; problems are returned, not raised."""
+    meta: dict = {}
+    problems: list[str] = []
+    for key in META_FIELDS:
+        if key not in raw or raw[key] is None:
+            continue
+        value = raw[key]
+        if key == "published":
+            try:
+                meta[key] = normalize_published(value)
+            except ValueError as exc:
+                problems.append(f"{where}: {exc}; ignored")
+            continue
+        if not isinstance(value, str):
+            problems.append(f"{where}: field '{key}' must be a string, got {type(value).__name__}; ignored")
+            continue
+        meta[key] = value
+    return meta, problems
+
+
+def fingerprint(text: str, meta: dict) -> str:
+    h = hashlib.sha256(text.encode("utf-8", "surrogatepass"))
+    h.update(json.dumps(meta, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def _finish(doc: SourceDocument, max_chars: int) -> SourceDocument:
+    """Checks on decoded text shared by every input format."""
+    if not doc.text.strip():
+        return _fail(doc.doc_id, doc.path, "empty document (no text)", status="skipped",
+                     encoding=doc.encoding, title=doc.title, source=doc.source, url=doc.url,
+                     published=doc.published, sha256=doc.sha256)
+    if len(doc.text) > max_chars:
+        return _fail(doc.doc_id, doc.path,
+                     f"document too large: {len(doc.text)} characters > input.max_chars={max_chars}",
+                     encoding=doc.encoding, sha256=doc.sha256)
+    if not any(ch.isalpha() for ch in doc.text):
+        return _fail(doc.doc_id, doc.path, "no words in document (only punctuation, digits or symbols)",
+                     status="skipped", encoding=doc.encoding, sha256=doc.sha256)
+    return doc
+
+
+def read_file(root: Path, path: Path, *, max_chars: int, max_bytes: int) -> Iterator[SourceDocument]:
+    """Yield the documents held by one file."""
+    rel = path.relative_to(root).as_posix()
+    doc_id = doc_id_for(rel)
+    suffix = path.suffix.lower()
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            yield _fail(doc_id, rel, f"file too large: {size} bytes > input.max_bytes={max_bytes}")
+            return
+        data = path.read_bytes()
+    except OSError as exc:
+        yield _fail(doc_id, rel, f"cannot read file: {exc.strerror or exc}")
+        return
+    if not data:
+        yield _fail(doc_id, rel, "empty file (0 bytes)", status="skipped")
+        return
+    if looks_binary(data):
+        yield _fail(doc_id, rel, "binary file, not text")
+        return
+    try:
+        text, encoding = decode(data)
+    except (UnicodeError, LookupError) as exc:
+        yield _fail(doc_id, rel, f"cannot decode text: {exc}")
+        return
+    if looks_binary(data, text):
+        yield _fail(doc_id, rel, "binary file, not text", encoding=encoding)
+        return
+
+    if suffix == ".jsonl":
+        yield from _read_jsonl(rel, doc_id, text, encoding, max_chars)
+        return
+
+    meta: dict = {}
+    problems: list[str] = []
+    meta_path = path.with_name(path.name[: -len(path.suffix)] + META_SUFFIX)
+    if meta_path.exists():
+        try:
+            raw = json.loads(meta_path.read_text(encoding="utf-8"))
+            if not isinstance(raw, dict):
+                raise ValueError("top level must be a JSON object")
+            meta, problems = read_metadata(raw, meta_path.name)
+        except (OSError, ValueError) as exc:
+            problems.append(f"{meta_path.name}: unreadable metadata ({exc}); ignored")
+    if suffix in HTML_SUFFIXES:
+        meta.setdefault("title", html_title(text))
+        text = html_to_text(text)
+    for p in problems:
+        log.warning("%s: %s", rel, p)
+    doc = SourceDocument(
+        doc_id=doc_id, path=rel, text=text, encoding=encoding,
+        sha256=fingerprint(text, meta), errors=tuple(("read", p) for p in problems),
+        **{k: meta.get(k) for k in META_FIELDS},
+    )
+    yield _finish(doc, max_chars)
+
+
+def _read_jsonl(rel: str, stem: str, text: str, encoding: str, max_chars: int) -> Iterator[SourceDocument]:
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        doc_id = f"{stem}#{lineno}"
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except ValueError as exc:
+            yield _fail(doc_id, rel, f"line {lineno}: invalid JSON ({exc})")
+            continue
+        if not isinstance(raw, dict):
+            yield _fail(doc_id, rel, f"line {lineno}: expected a JSON object")
+            continue
+        body = raw.get("text")
+        if not isinstance(body, str):
+            yield _fail(doc_id, rel, f"line {lineno}: field 'text' missing or not a string")
+            continue
+        meta, problems = read_metadata(raw, f"line {lineno}")
+        for p in problems:
+            log.warning("%s: %s", rel, p)
+        doc = SourceDocument(
+            doc_id=doc_id, path=rel, text=body, encoding=encoding,
+            sha256=fingerprint(body, meta), errors=tuple(("read", p) for p in problems),
+            **{k: meta.get(k) for k in META_FIELDS},
+        )
+        yield _finish(doc, max_chars)
+
+
+def detect_language(text: str) -> Optional[str]:
+    """ISO 639-1 code of the text's language (deterministic), or None."""
+    from langdetect import DetectorFactory, detect_langs
+    from langdetect.lang_detect_exception import LangDetectException
+
+    DetectorFactory.seed = 0
+    sample = text[:5000]
+    try:
+        langs = detect_langs(sample)
+    except LangDetectException:
+        return None
+    return langs[0].lang if langs else None
+
+
+def with_language(doc: SourceDocument, languages: list[str], other: str) -> SourceDocument:
+    """Record the document's language; mark it skipped if not processed."""
+    if doc.status != "ok":
+        return doc
+    lang = doc.language or detect_language(doc.text)
+    if lang and lang.startswith("zh"):
+        lang = "zh"
+    doc = replace(doc, language=lang)
+    if lang not in languages and other == "skip":
+        message = f"language '{lang}' is not processed (input.languages={languages})"
+        log.warning("%s: %s", doc.path, message)
+        return replace(doc, status="skipped", error=message)
+    return doc
+
+
+def read_corpus(root: Path, *, extensions: tuple[str, ...], max_chars: int, max_bytes: int,
+                languages: list[str], other_languages: str) -> Iterator[SourceDocument]:
+    for path in scan(root, extensions):
+        for doc in read_file(root, path, max_chars=max_chars, max_bytes=max_bytes):
+            yield with_language(doc, languages, other_languages)

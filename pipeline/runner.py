@@ -1,0 +1,315 @@
+"""``newsie run``: a corpus folder in, tables out, incrementally.
+
+Documents stream through in batches: read → (reuse stored rows | process with
+spaCy in worker processes) → store. Then the corpus-level steps run on the
+stored rows and every table is rewritten atomically.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import logging
+import os
+import signal
+import sys
+import time
+import traceback
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Optional
+
+from . import __version__
+from .config import PACKAGE_DIR, Config, ConfigError
+from .reader import SourceDocument, read_file, scan, with_language
+from .records import Rows, doc_rows, failed_document_rows
+from .schema import CORPUS_TABLES, PER_DOCUMENT_TABLES, TABLES
+from .store import ResultStore, sort_rows, write_table
+
+log = logging.getLogger("newsie.run")
+
+
+class RunError(RuntimeError):
+    """The run cannot start (missing corpus, locked output folder, bad model)."""
+
+
+class DocumentTimeout(Exception):
+    pass
+
+
+@dataclass
+class RunSummary:
+    documents: int = 0
+    ok: int = 0
+    failed: int = 0
+    skipped: int = 0
+    processed: int = 0  # run through the pipeline in this run
+    reused: int = 0  # taken from the result store
+    removed: int = 0  # documents gone from the corpus since the last run
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    out_dir: str = ""
+
+    def lines(self) -> list[str]:
+        table_counts = ", ".join(f"{t} {n}" for t, n in self.rows.items())
+        return [
+            f"documents: {self.documents} ({self.ok} ok, {self.failed} failed, {self.skipped} skipped); "
+            f"processed {self.processed}, reused {self.reused}, removed {self.removed}",
+            f"rows: {table_counts}",
+            f"outputs: {self.out_dir}  ({self.seconds:.1f} s)",
+        ]
+
+
+def _hash_tree(h: "hashlib._Hash", root: Path, patterns: tuple[str, ...]) -> None:
+    for pattern in patterns:
+        for path in sorted(root.rglob(pattern)):
+            if "__pycache__" in path.parts or ".newsie" in path.parts:
+                continue
+            h.update(path.relative_to(root).as_posix().encode())
+            h.update(path.read_bytes())
+
+
+def pipeline_version(config: Config) -> str:
+    """Changes whenever per-document results could change: code, data, config, model."""
+    from .nlp import resolve_model_path
+
+    h = hashlib.sha256(__version__.encode())
+    h.update(config.fingerprint().encode())
+    _hash_tree(h, PACKAGE_DIR, ("*.py",))
+    _hash_tree(h, PACKAGE_DIR / "data", ("*.*",))
+    model = resolve_model_path(config.model)
+    meta = Path(model) / "meta.json" if isinstance(model, Path) else None
+    h.update(meta.read_bytes() if meta is not None and meta.exists() else str(model).encode())
+    return h.hexdigest()[:16]
+
+
+# ---------------------------------------------------------------- worker side
+
+_NLP = None
+_NLP_CONFIG: Optional[dict] = None
+
+
+def _init_worker(config_data: dict) -> None:
+    """Build the pipeline once per process (and again only if the config changes)."""
+    global _NLP, _NLP_CONFIG
+    if _NLP is not None and _NLP_CONFIG == config_data:
+        return
+    from .nlp import build_nlp
+
+    _NLP = build_nlp(Config(data=config_data))
+    _NLP_CONFIG = config_data
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise DocumentTimeout after ``seconds`` (main thread only, else no limit)."""
+    def on_alarm(signum, frame):  # noqa: ARG001
+        raise DocumentTimeout()
+
+    try:
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+    except ValueError:  # not in the main thread: cannot use alarms
+        yield
+        return
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _make_doc(nlp, src: SourceDocument):
+    doc = nlp.make_doc(src.text)
+    doc._.doc_id = src.doc_id
+    doc._.published = src.published
+    return doc
+
+
+def _process_one(nlp, src: SourceDocument, timeout: float) -> Rows:
+    try:
+        with _time_limit(timeout):
+            doc = nlp(_make_doc(nlp, src))
+        return doc_rows(src, doc)
+    except DocumentTimeout:
+        message = f"processing took longer than run.doc_timeout={timeout:g} s"
+    except Exception as exc:  # a failing document must not stop the corpus
+        log.debug("pipeline failure on %s\n%s", src.path, traceback.format_exc())
+        message = f"pipeline error: {type(exc).__name__}: {exc}"
+    log.warning("%s: %s", src.path, message)
+    failed = replace(src, status="error", error=message)
+    rows = failed_document_rows(failed)
+    rows["errors"][-1]["stage"] = "pipeline"
+    return rows
+
+
+def process_batch(batch: list[SourceDocument], timeout: float) -> list[tuple[str, Optional[str], Rows]]:
+    """Run the pipeline over a batch; one slow or failing document fails alone."""
+    nlp = _NLP
+    try:
+        with _time_limit(timeout * len(batch)):
+            docs = list(nlp.pipe((_make_doc(nlp, s) for s in batch), batch_size=len(batch)))
+        return [(s.doc_id, s.sha256, doc_rows(s, d)) for s, d in zip(batch, docs)]
+    except Exception:  # noqa: BLE001  (includes DocumentTimeout) retry one by one
+        return [(s.doc_id, s.sha256, _process_one(nlp, s, timeout)) for s in batch]
+
+
+# ---------------------------------------------------------------- corpus side
+
+def _iter_sources(corpus: Path, config: Config, paths: list[Path]) -> Iterator[SourceDocument]:
+    inp = config["input"]
+    for path in paths:
+        for doc in read_file(corpus, path, max_chars=inp["max_chars"], max_bytes=inp["max_bytes"]):
+            yield with_language(doc, inp["languages"], inp["other_languages"])
+
+
+def _batches(items: Iterable[SourceDocument], size: int) -> Iterator[list[SourceDocument]]:
+    batch: list[SourceDocument] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@contextlib.contextmanager
+def _locked(out_dir: Path) -> Iterator[None]:
+    lock_path = out_dir / ".newsie" / "lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunError(f"another newsie run is writing to {out_dir}") from None
+        yield
+
+
+def _worker_count(requested: Optional[int], config: Config) -> int:
+    n = config["run"]["workers"] if requested is None else requested
+    return n if n > 0 else (os.cpu_count() or 1)
+
+
+def run(corpus: Path, out_dir: Path, config: Config, *, workers: Optional[int] = None,
+        full: bool = False, formats: Optional[list[str]] = None,
+        progress: Optional[Callable[[int], None]] = None, total_callback=None) -> RunSummary:
+    """Process ``corpus`` into tables in ``out_dir``; see the module docstring."""
+    started = time.perf_counter()
+    corpus = Path(corpus)
+    if not corpus.exists():
+        raise RunError(f"corpus path does not exist: {corpus}")
+    if not corpus.is_dir():
+        raise RunError(f"corpus path is not a folder: {corpus}")
+    formats = formats or config.formats
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    n_workers = _worker_count(workers, config)
+    version = pipeline_version(config)
+    timeout = float(config["run"]["doc_timeout"])
+    batch_size = int(config["run"]["batch_size"])
+    summary = RunSummary(out_dir=str(out_dir))
+
+    with _locked(out_dir):
+        store = ResultStore(out_dir)
+        try:
+            stored = {} if full else store.fingerprints()
+            paths = scan(corpus, tuple(config["input"]["extensions"]))
+            if total_callback is not None:
+                total_callback(len(paths))
+            seen: set[str] = set()
+
+            def pending() -> Iterator[SourceDocument]:
+                """Documents that need the pipeline; others are stored or reused here."""
+                failed_batch: list = []
+                last_path = None
+                for src in _iter_sources(corpus, config, paths):
+                    if src.path != last_path and progress is not None:
+                        progress(1)
+                    last_path = src.path
+                    if src.doc_id in seen:
+                        src = replace(src, doc_id=f"{src.doc_id}~{src.path}", status="error",
+                                      error=f"duplicate doc_id '{src.doc_id}' (another file has the same name)")
+                    seen.add(src.doc_id)
+                    if src.status != "ok":
+                        failed_batch.append((src.doc_id, None, version, failed_document_rows(src)))
+                        if len(failed_batch) >= batch_size:
+                            store.put_many(failed_batch)
+                            failed_batch = []
+                        continue
+                    if stored.get(src.doc_id) == (src.sha256, version):
+                        summary.reused += 1
+                        continue
+                    yield src
+                if failed_batch:
+                    store.put_many(failed_batch)
+
+            def save(results: list[tuple[str, Optional[str], Rows]]) -> None:
+                store.put_many([(d, s, version, r) for d, s, r in results])
+                summary.processed += len(results)
+
+            batches = _batches(pending(), batch_size)
+            if n_workers == 1:
+                _init_worker(config.data)
+                for batch in batches:
+                    save(process_batch(batch, timeout))
+            else:
+                _run_pool(batches, n_workers, config, timeout, save)
+
+            summary.removed = store.delete_except(seen)
+            tables = _collect(store)
+        finally:
+            store.close()
+
+        from .corpus import build_corpus_tables
+
+        tables = build_corpus_tables(tables, min_confidence=float(config["output"]["min_confidence"]))
+        for table in TABLES:
+            rows = sort_rows(table, tables.get(table, []))
+            write_table(out_dir, table, rows, formats)
+            summary.rows[table] = len(rows)
+        _drop_stale_formats(out_dir, formats)
+
+    docs = tables["documents"]
+    summary.documents = len(docs)
+    summary.ok = sum(1 for d in docs if d["status"] == "ok")
+    summary.failed = sum(1 for d in docs if d["status"] == "error")
+    summary.skipped = sum(1 for d in docs if d["status"] == "skipped")
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _run_pool(batches: Iterator[list[SourceDocument]], n_workers: int, config: Config,
+              timeout: float, save: Callable) -> None:
+    ctx = get_context("spawn")
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx, initializer=_init_worker,
+                             initargs=(config.data,)) as pool:
+        in_flight: set[Future] = set()
+        for batch in batches:
+            in_flight.add(pool.submit(process_batch, batch, timeout))
+            # Bounded memory: never more than two batches per worker in flight.
+            if len(in_flight) >= 2 * n_workers:
+                done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    save(fut.result())
+        for fut in in_flight:
+            save(fut.result())
+
+
+def _collect(store: ResultStore) -> dict[str, list[dict]]:
+    tables: dict[str, list[dict]] = {t: [] for t in PER_DOCUMENT_TABLES}
+    for _doc_id, rows in store.iter_rows():
+        for table, table_rows in rows.items():
+            tables.setdefault(table, []).extend(table_rows)
+    return tables
+
+
+def _drop_stale_formats(out_dir: Path, formats: list[str]) -> None:
+    """A format no longer requested must not leave an outdated file behind."""
+    for table in TABLES:
+        for fmt in ("parquet", "csv"):
+            path = out_dir / f"{table}.{fmt}"
+            if fmt not in formats and path.exists():
+                path.unlink()
