@@ -52,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=_workers, default=None,
                      help="worker processes (0 = all cores; default from config)")
     run.add_argument("--full", action="store_true", help="reprocess every document, ignoring stored results")
+    run.add_argument("--backend", choices=("local", "dask"), default="local",
+                     help="where per-document stages run: local processes or a Dask cluster")
+    run.add_argument("--scheduler", default=None,
+                     help="Dask scheduler address (tcp://host:8786); default: a LocalCluster")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar, only warnings")
 
     train = sub.add_parser("train", help="train the shipped spaCy model from ../shared/data",
@@ -100,7 +104,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     try:
         summary = run(args.path, args.out, config, workers=args.workers, full=args.full,
-                      formats=args.formats, progress=bar.update if bar else None, total_callback=set_total)
+                      formats=args.formats, backend=args.backend, scheduler=args.scheduler, progress=bar.update if bar else None, total_callback=set_total)
     except RunError as exc:
         print(f"newsie: error: {exc}", file=sys.stderr)
         return 2

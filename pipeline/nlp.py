@@ -47,6 +47,8 @@ def resolve_model_path(name: str) -> str | Path:
 
 
 def load_model(name: str) -> Language:
+    from . import components  # noqa: F401  (the shipped model contains newsie components)
+
     target = resolve_model_path(name)
     try:
         return spacy.load(target)

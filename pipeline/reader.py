@@ -25,6 +25,9 @@ HTML_SUFFIXES = (".html", ".htm")
 # Share of control characters (other than whitespace) above which text is binary.
 BINARY_CONTROL_RATIO = 0.05
 WESTERN_ENCODINGS = ("cp1252", "latin_1", "iso8859_15")
+# Language identification is trusted only above these (see detect_language).
+MIN_LANGUAGE_PROBABILITY = 0.80
+MIN_LATIN_LETTERS = 60
 
 
 @dataclass(frozen=True)
@@ -298,17 +301,30 @@ def _read_jsonl(rel: str, stem: str, text: str, encoding: str, max_chars: int) -
 
 
 def detect_language(text: str) -> Optional[str]:
-    """ISO 639-1 code of the text's language (deterministic), or None."""
+    """ISO 639-1 code of the text's language (deterministic), or None when unsure.
+
+    Detection on a handful of Latin-script words is a coin toss ("Xi met Lee."
+    comes out Dutch), so short Latin-script texts and uncertain guesses give
+    None, and such documents are processed rather than skipped.
+    """
     from langdetect import DetectorFactory, detect_langs
     from langdetect.lang_detect_exception import LangDetectException
 
     DetectorFactory.seed = 0
     sample = text[:5000]
+    letters = [ch for ch in sample if ch.isalpha()]
+    if not letters:
+        return None
     try:
         langs = detect_langs(sample)
     except LangDetectException:
         return None
-    return langs[0].lang if langs else None
+    if not langs or langs[0].prob < MIN_LANGUAGE_PROBABILITY:
+        return None
+    latin = sum(1 for ch in letters if ch < "\u0250")
+    if latin / len(letters) > 0.5 and len(letters) < MIN_LATIN_LETTERS:
+        return None
+    return langs[0].lang
 
 
 def with_language(doc: SourceDocument, languages: list[str], other: str) -> SourceDocument:
@@ -319,7 +335,7 @@ def with_language(doc: SourceDocument, languages: list[str], other: str) -> Sour
     if lang and lang.startswith("zh"):
         lang = "zh"
     doc = replace(doc, language=lang)
-    if lang not in languages and other == "skip":
+    if lang is not None and lang not in languages and other == "skip":
         message = f"language '{lang}' is not processed (input.languages={languages})"
         log.warning("%s: %s", doc.path, message)
         return replace(doc, status="skipped", error=message)

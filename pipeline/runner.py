@@ -12,7 +12,6 @@ import hashlib
 import logging
 import os
 import signal
-import sys
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -22,13 +21,16 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
 from . import __version__
-from .config import PACKAGE_DIR, Config, ConfigError
+from .config import PACKAGE_DIR, Config
 from .reader import SourceDocument, read_file, scan, with_language
 from .records import Rows, doc_rows, failed_document_rows
-from .schema import CORPUS_TABLES, PER_DOCUMENT_TABLES, TABLES
-from .store import ResultStore, sort_rows, write_table
+from .schema import TABLES
+from .store import ResultStore, TableWriter, remove_stale_temporaries, sort_rows
 
 log = logging.getLogger("newsie.run")
+
+
+BACKENDS = ("local", "dask")
 
 
 class RunError(RuntimeError):
@@ -194,7 +196,8 @@ def _worker_count(requested: Optional[int], config: Config) -> int:
 
 
 def run(corpus: Path, out_dir: Path, config: Config, *, workers: Optional[int] = None,
-        full: bool = False, formats: Optional[list[str]] = None,
+        full: bool = False, formats: Optional[list[str]] = None, backend: str = "local",
+        scheduler: Optional[str] = None,
         progress: Optional[Callable[[int], None]] = None, total_callback=None) -> RunSummary:
     """Process ``corpus`` into tables in ``out_dir``; see the module docstring."""
     started = time.perf_counter()
@@ -203,6 +206,8 @@ def run(corpus: Path, out_dir: Path, config: Config, *, workers: Optional[int] =
         raise RunError(f"corpus path does not exist: {corpus}")
     if not corpus.is_dir():
         raise RunError(f"corpus path is not a folder: {corpus}")
+    if backend not in BACKENDS:
+        raise RunError(f"unknown backend '{backend}'; choose one of {', '.join(BACKENDS)}")
     formats = formats or config.formats
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -213,6 +218,7 @@ def run(corpus: Path, out_dir: Path, config: Config, *, workers: Optional[int] =
     summary = RunSummary(out_dir=str(out_dir))
 
     with _locked(out_dir):
+        remove_stale_temporaries(out_dir)
         store = ResultStore(out_dir)
         try:
             stored = {} if full else store.fingerprints()
@@ -251,32 +257,24 @@ def run(corpus: Path, out_dir: Path, config: Config, *, workers: Optional[int] =
                 summary.processed += len(results)
 
             batches = _batches(pending(), batch_size)
-            if n_workers == 1:
-                _init_worker(config.data)
+            # Starting worker processes (each loads the model) only pays off
+            # when there is more than one batch of work.
+            n_workers = min(n_workers, max(1, -(-len(paths) // batch_size)))
+            if backend == "dask":
+                _run_dask(batches, n_workers, scheduler, config, timeout, save)
+            elif n_workers == 1:
                 for batch in batches:
+                    _init_worker(config.data)  # loads the model on first use only
                     save(process_batch(batch, timeout))
             else:
                 _run_pool(batches, n_workers, config, timeout, save)
 
             summary.removed = store.delete_except(seen)
-            tables = _collect(store)
+            _write_tables(store, out_dir, formats, float(config["output"]["min_confidence"]), summary)
         finally:
             store.close()
-
-        from .corpus import build_corpus_tables
-
-        tables = build_corpus_tables(tables, min_confidence=float(config["output"]["min_confidence"]))
-        for table in TABLES:
-            rows = sort_rows(table, tables.get(table, []))
-            write_table(out_dir, table, rows, formats)
-            summary.rows[table] = len(rows)
         _drop_stale_formats(out_dir, formats)
 
-    docs = tables["documents"]
-    summary.documents = len(docs)
-    summary.ok = sum(1 for d in docs if d["status"] == "ok")
-    summary.failed = sum(1 for d in docs if d["status"] == "error")
-    summary.skipped = sum(1 for d in docs if d["status"] == "skipped")
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -298,12 +296,76 @@ def _run_pool(batches: Iterator[list[SourceDocument]], n_workers: int, config: C
             save(fut.result())
 
 
-def _collect(store: ResultStore) -> dict[str, list[dict]]:
-    tables: dict[str, list[dict]] = {t: [] for t in PER_DOCUMENT_TABLES}
-    for _doc_id, rows in store.iter_rows():
-        for table, table_rows in rows.items():
-            tables.setdefault(table, []).extend(table_rows)
-    return tables
+def process_batch_on_worker(batch: list[SourceDocument], config_data: dict, timeout: float):
+    """Dask task: build the pipeline once per worker process, then process."""
+    _init_worker(config_data)
+    return process_batch(batch, timeout)
+
+
+def _run_dask(batches: Iterator[list[SourceDocument]], n_workers: int, scheduler: Optional[str],
+              config: Config, timeout: float, save: Callable) -> None:
+    """Per-document stages on a Dask cluster; a LocalCluster when no address is given.
+
+    Results come back to this process and are stored exactly as with the local
+    backend, so the tables are identical. Per-document time limits need the
+    main thread, so on Dask workers only the batch as a whole is bounded.
+    """
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise RunError("the dask backend needs `pip install newsie[dask]`") from None
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    try:
+        window = as_completed()
+        in_flight = 0
+        for batch in batches:
+            window.add(client.submit(process_batch_on_worker, batch, config.data, timeout, pure=False))
+            in_flight += 1
+            if in_flight >= 2 * max(n_workers, len(client.scheduler_info()["workers"])):
+                save(next(window).result())
+                in_flight -= 1
+        for fut in window:
+            save(fut.result())
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _write_tables(store: ResultStore, out_dir: Path, formats: list[str], min_confidence: float,
+                  summary: RunSummary) -> None:
+    """Corpus-level steps, then every table, streamed from the store in doc_id order.
+
+    Only what the corpus steps need (mentions, events, documents) is held in
+    memory; the large tables (texts, sentences, timexes) stream through.
+    """
+    from .corpus import keep_confident, link_relation, resolve_entities, resolve_events
+
+    documents = list(store.rows("documents"))
+    mentions, entities, entity_of = resolve_entities(store.rows("mentions"))
+    events, clusters = resolve_events(store.rows("events"), entity_of, documents)
+    in_memory = {"documents": documents, "mentions": mentions, "entities": entities,
+                 "events": events, "event_clusters": clusters}
+    for table in TABLES:
+        with TableWriter(out_dir, table, formats) as writer:
+            if table in in_memory:
+                writer.write(sort_rows(table, keep_confident(table, in_memory[table], min_confidence)))
+            else:
+                for doc_rows in store.iter_table(table):
+                    if table == "relations":
+                        doc_rows = [link_relation(r, entity_of) for r in doc_rows]
+                    writer.write(sort_rows(table, keep_confident(table, doc_rows, min_confidence)))
+        summary.rows[table] = writer.count
+    summary.documents = len(documents)
+    summary.ok = sum(1 for d in documents if d["status"] == "ok")
+    summary.failed = sum(1 for d in documents if d["status"] == "error")
+    summary.skipped = sum(1 for d in documents if d["status"] == "skipped")
 
 
 def _drop_stale_formats(out_dir: Path, formats: list[str]) -> None:

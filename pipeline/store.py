@@ -9,7 +9,6 @@ the old one: a reader never sees a partial file.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
 import os
@@ -28,7 +27,7 @@ STORE_FILE = "results.sqlite"
 
 
 class ResultStore:
-    """Per-document rows from earlier runs."""
+    """Per-document rows from earlier runs, one blob per (document, table)."""
 
     def __init__(self, out_dir: Path) -> None:
         state = out_dir / STATE_DIR
@@ -37,8 +36,9 @@ class ResultStore:
         self.db = sqlite3.connect(self.path)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS docs (doc_id TEXT PRIMARY KEY, sha256 TEXT, version TEXT)")
         self.db.execute(
-            "CREATE TABLE IF NOT EXISTS docs (doc_id TEXT PRIMARY KEY, sha256 TEXT, version TEXT, rows BLOB)"
+            "CREATE TABLE IF NOT EXISTS rows (doc_id TEXT, tbl TEXT, blob BLOB, PRIMARY KEY (tbl, doc_id))"
         )
         self.db.commit()
 
@@ -47,27 +47,47 @@ class ResultStore:
         return {d: (s, v) for d, s, v in self.db.execute("SELECT doc_id, sha256, version FROM docs")}
 
     def put_many(self, items: Iterable[tuple[str, Optional[str], str, dict]]) -> None:
-        """Store (doc_id, sha256, version, rows) in one transaction."""
+        """Store (doc_id, sha256, version, rows by table) in one transaction."""
+        items = list(items)
         with self.db:
+            self.db.executemany("DELETE FROM rows WHERE doc_id = ?", [(d,) for d, *_ in items])
             self.db.executemany(
-                "INSERT OR REPLACE INTO docs (doc_id, sha256, version, rows) VALUES (?, ?, ?, ?)",
-                [(d, s, v, zlib.compress(json.dumps(r, sort_keys=True, ensure_ascii=False).encode(), 3))
-                 for d, s, v, r in items],
+                "INSERT OR REPLACE INTO docs (doc_id, sha256, version) VALUES (?, ?, ?)",
+                [(d, s, v) for d, s, v, _ in items],
+            )
+            self.db.executemany(
+                "INSERT INTO rows (doc_id, tbl, blob) VALUES (?, ?, ?)",
+                [(d, table, _pack(table_rows)) for d, _s, _v, rows in items
+                 for table, table_rows in sorted(rows.items()) if table_rows],
             )
 
     def delete_except(self, keep: set[str]) -> int:
-        gone = [d for (d,) in self.db.execute("SELECT doc_id FROM docs") if d not in keep]
+        gone = [(d,) for (d,) in self.db.execute("SELECT doc_id FROM docs") if d not in keep]
         with self.db:
-            self.db.executemany("DELETE FROM docs WHERE doc_id = ?", [(d,) for d in gone])
+            self.db.executemany("DELETE FROM docs WHERE doc_id = ?", gone)
+            self.db.executemany("DELETE FROM rows WHERE doc_id = ?", gone)
         return len(gone)
 
-    def iter_rows(self) -> Iterator[tuple[str, dict]]:
-        """(doc_id, rows) for every stored document, in doc_id order."""
-        for doc_id, blob in self.db.execute("SELECT doc_id, rows FROM docs ORDER BY doc_id"):
-            yield doc_id, json.loads(zlib.decompress(blob))
+    def iter_table(self, table: str) -> Iterator[list[dict]]:
+        """The rows of ``table``, one list per document, in doc_id order."""
+        cursor = self.db.execute("SELECT blob FROM rows WHERE tbl = ? ORDER BY doc_id", (table,))
+        for (blob,) in cursor:
+            yield _unpack(blob)
+
+    def rows(self, table: str) -> Iterator[dict]:
+        for doc_rows in self.iter_table(table):
+            yield from doc_rows
 
     def close(self) -> None:
         self.db.close()
+
+
+def _pack(rows: list[dict]) -> bytes:
+    return zlib.compress(json.dumps(rows, sort_keys=True, ensure_ascii=False).encode(), 3)
+
+
+def _unpack(blob: bytes) -> list[dict]:
+    return json.loads(zlib.decompress(blob))
 
 
 def sort_rows(table: str, rows: list[dict]) -> list[dict]:
@@ -93,33 +113,81 @@ def _csv_cell(value: object) -> str:
     return str(value)
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+class TableWriter:
+    """Writes one table in each format to temporary files, renamed into place on success.
+
+    Rows arrive in chunks (already in final order), so a table larger than
+    memory can be written; nothing is visible under the table's name until the
+    whole file is complete.
+    """
+
+    CHUNK_ROWS = 50_000
+
+    def __init__(self, out_dir: Path, table: str, formats: list[str]) -> None:
+        self.table = table
+        self.schema = TABLES[table]
+        self.targets = {fmt: out_dir / f"{table}.{fmt}" for fmt in ("parquet", "csv") if fmt in formats}
+        self.tmp = {fmt: path.with_name(f".{path.name}.tmp-{os.getpid()}") for fmt, path in self.targets.items()}
+        self.count = 0
+        self._pending: list[dict] = []
+        self._parquet = None
+        self._csv = None
+
+    def __enter__(self) -> "TableWriter":
+        if "parquet" in self.tmp:
+            self._parquet = pq.ParquetWriter(self.tmp["parquet"], self.schema, compression="zstd")
+        if "csv" in self.tmp:
+            self._csv = open(self.tmp["csv"], "w", encoding="utf-8", newline="")
+            self._csv_writer = csv.writer(self._csv, lineterminator="\n")
+            self._csv_writer.writerow(self.schema.names)
+        return self
+
+    def write(self, rows: Iterable[dict]) -> None:
+        self._pending.extend(rows)
+        if len(self._pending) >= self.CHUNK_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        rows, self._pending = self._pending, []
+        if not rows:
+            return
+        self.count += len(rows)
+        if self._parquet is not None:
+            self._parquet.write_table(to_arrow(self.table, rows))
+        if self._csv is not None:
+            names = self.schema.names
+            self._csv_writer.writerows([_csv_cell(row.get(n)) for n in names] for row in rows)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                self._flush()
+                if self._parquet is not None and self.count == 0:
+                    self._parquet.write_table(to_arrow(self.table, []))
+        finally:
+            if self._parquet is not None:
+                self._parquet.close()
+            if self._csv is not None:
+                self._csv.flush()
+                os.fsync(self._csv.fileno())
+                self._csv.close()
+        try:
+            if exc_type is None:
+                for fmt, path in self.targets.items():
+                    os.replace(self.tmp[fmt], path)
+        finally:
+            for path in self.tmp.values():
+                path.unlink(missing_ok=True)
+
+
+def remove_stale_temporaries(out_dir: Path) -> None:
+    """Temporary files a killed run left behind (never visible under a table's name)."""
+    for path in out_dir.glob(".*.tmp-*"):
+        path.unlink(missing_ok=True)
 
 
 def write_table(out_dir: Path, table: str, rows: list[dict], formats: list[str]) -> dict[str, Path]:
-    """Write one table in each format, atomically; rows must already be sorted."""
-    written: dict[str, Path] = {}
-    arrow = to_arrow(table, rows)
-    if "parquet" in formats:
-        buf = pa.BufferOutputStream()
-        pq.write_table(arrow, buf, compression="zstd", write_statistics=True)
-        path = out_dir / f"{table}.parquet"
-        _atomic_write_bytes(path, buf.getvalue().to_pybytes())
-        written["parquet"] = path
-    if "csv" in formats:
-        sio = io.StringIO(newline="")
-        writer = csv.writer(sio, lineterminator="\n")
-        names = TABLES[table].names
-        writer.writerow(names)
-        for row in rows:
-            writer.writerow([_csv_cell(row.get(n)) for n in names])
-        path = out_dir / f"{table}.csv"
-        _atomic_write_bytes(path, sio.getvalue().encode("utf-8"))
-        written["csv"] = path
-    return written
+    """Write one table (rows already sorted) in each format, atomically."""
+    with TableWriter(out_dir, table, formats) as writer:
+        writer.write(rows)
+    return writer.targets

@@ -219,7 +219,8 @@ def test_a_killed_write_leaves_previous_outputs_intact(sample_corpus, tmp_path, 
 
 def test_two_workers_give_the_same_tables_as_one(sample_run, tmp_path):
     out, _ = sample_run
-    run(CORPUS, tmp_path, CONFIG, workers=2)
+    one_doc_batches = load_config(overrides={"run": {"batch_size": 1}})
+    run(CORPUS, tmp_path, one_doc_batches, workers=2)
     assert output_bytes(tmp_path) == output_bytes(out)
 
 

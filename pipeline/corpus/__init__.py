@@ -1,5 +1,12 @@
-"""Corpus-level steps over the per-document tables: entities and event clusters."""
+"""Corpus-level steps over the per-document tables: entities and event clusters.
+
+Per-document rows refer to mentions by mention id; these steps assign the
+corpus-wide ids (``entity_id``, ``cluster_id``) and derive the ``entities`` and
+``event_clusters`` tables.
+"""
 from __future__ import annotations
+
+from typing import Iterable
 
 import pandas as pd
 
@@ -8,13 +15,10 @@ from .canonicalize import canonicalize_entities
 from .events import merge_events
 
 MENTION_INPUT_COLUMNS = TABLES["mentions"].names + ["local_entity"]
-EVENT_INPUT_COLUMNS = [
-    "doc_id", "event_id", "start_char", "end_char", "trigger", "event_type", "event_label",
-    "actors", "source_id", "target_id", "date", "location_id", "confidence",
-]
+CONFIDENT_TABLES = ("mentions", "entities", "timexes", "relations", "events", "event_clusters")
 
 
-def _records(df: pd.DataFrame, columns: list[str]) -> list[dict]:
+def records(df: pd.DataFrame, columns: list[str]) -> list[dict]:
     """DataFrame rows as plain Python values (None for missing), for the writers."""
     out = []
     for row in df[[c for c in columns if c in df.columns]].to_dict(orient="records"):
@@ -31,42 +35,47 @@ def _records(df: pd.DataFrame, columns: list[str]) -> list[dict]:
     return out
 
 
-def build_corpus_tables(tables: dict[str, list[dict]], *, min_confidence: float = 0.0) -> dict[str, list[dict]]:
-    """Fill entity and cluster ids, derive ``entities`` and ``event_clusters``.
-
-    Input: per-document rows (mentions carry ``local_entity``; relations and
-    events refer to mentions by mention id). Output: every table of the schema.
-    """
-    out = dict(tables)
-    mentions = pd.DataFrame(tables.get("mentions") or [], columns=MENTION_INPUT_COLUMNS)
+def resolve_entities(mention_rows: Iterable[dict]) -> tuple[list[dict], list[dict], dict[str, str]]:
+    """Canonical entities: (mentions with entity_id, entities, mention_id -> entity_id)."""
+    mentions = pd.DataFrame(list(mention_rows), columns=MENTION_INPUT_COLUMNS)
     mentions, entities = canonicalize_entities(mentions)
     entity_of = dict(zip(mentions["mention_id"], mentions["entity_id"]))
-    out["mentions"] = _records(mentions, TABLES["mentions"].names)
-    out["entities"] = _records(entities, TABLES["entities"].names)
+    return records(mentions, TABLES["mentions"].names), records(entities, TABLES["entities"].names), entity_of
 
-    relations = []
-    for row in tables.get("relations") or []:
-        row = dict(row)
-        row["subject_id"] = entity_of.get(row["subject_mention_id"])
-        row["object_id"] = entity_of.get(row["object_mention_id"])
-        relations.append(row)
-    out["relations"] = relations
 
+def link_relation(row: dict, entity_of: dict[str, str]) -> dict:
+    return {**row, "subject_id": entity_of.get(row["subject_mention_id"]),
+            "object_id": entity_of.get(row["object_mention_id"])}
+
+
+def resolve_events(event_rows: Iterable[dict], entity_of: dict[str, str],
+                   document_rows: Iterable[dict]) -> tuple[list[dict], list[dict]]:
+    """Events with entity ids and cluster ids, and the event clusters."""
     events = []
-    for row in tables.get("events") or []:
+    for row in event_rows:
         row = dict(row)
-        row["location"] = row.get("location")
         row["actors"] = sorted({entity_of[m] for m in row["actors"] if m in entity_of})
         for key in ("source_id", "target_id", "location_id"):
             row[key] = entity_of.get(row[key])
         events.append(row)
-    events_df = pd.DataFrame(events, columns=list(TABLES["events"].names))
-    documents = pd.DataFrame(tables.get("documents") or [], columns=TABLES["documents"].names)
-    events_df, clusters = merge_events(events_df.drop(columns=["cluster_id"]), documents)
-    out["events"] = _records(events_df, TABLES["events"].names)
-    out["event_clusters"] = _records(clusters, TABLES["event_clusters"].names)
+    columns = [c for c in TABLES["events"].names if c != "cluster_id"]
+    events_df = pd.DataFrame(events, columns=columns)
+    documents = pd.DataFrame(list(document_rows), columns=TABLES["documents"].names)
+    events_df, clusters = merge_events(events_df, documents)
+    return records(events_df, TABLES["events"].names), records(clusters, TABLES["event_clusters"].names)
 
-    if min_confidence > 0:
-        for table in ("mentions", "entities", "timexes", "relations", "events", "event_clusters"):
-            out[table] = [r for r in out[table] if r["confidence"] is None or r["confidence"] >= min_confidence]
-    return out
+
+def keep_confident(table: str, rows: list[dict], min_confidence: float) -> list[dict]:
+    if min_confidence <= 0 or table not in CONFIDENT_TABLES:
+        return rows
+    return [r for r in rows if r["confidence"] is None or r["confidence"] >= min_confidence]
+
+
+def build_corpus_tables(tables: dict[str, list[dict]], *, min_confidence: float = 0.0) -> dict[str, list[dict]]:
+    """Every output table from in-memory per-document rows (small corpora, one text)."""
+    out = dict(tables)
+    out["mentions"], out["entities"], entity_of = resolve_entities(tables.get("mentions") or [])
+    out["relations"] = [link_relation(r, entity_of) for r in tables.get("relations") or []]
+    out["events"], out["event_clusters"] = resolve_events(
+        tables.get("events") or [], entity_of, tables.get("documents") or [])
+    return {t: keep_confident(t, rows, min_confidence) for t, rows in out.items()}
