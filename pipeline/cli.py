@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -78,6 +79,24 @@ def build_parser() -> argparse.ArgumentParser:
         p = esub.add_parser(name, help=help_text)
         p.add_argument("--gold", type=Path, required=True, help=gold_help)
         p.add_argument("--config", type=Path, default=None, help="TOML config (model and stages)")
+    report = sub.add_parser("report", help="write a self-contained HTML report of the outputs",
+                            description="One report.html (no network needed): corpus summary, articles with "
+                                        "entities and dates highlighted, event timeline, entities, event clusters.")
+    report.add_argument("--out", type=Path, default=Path("outputs"), help="outputs folder (default: outputs/)")
+    report.add_argument("--output", type=Path, default=None, help="report file (default: OUT/report.html)")
+    report.add_argument("--min-confidence", type=float, default=0.5,
+                        help="initial confidence threshold of the report's filter (default 0.5)")
+
+    query = sub.add_parser("query", help="run SQL (DuckDB) over the output tables",
+                           description="Each table (documents, mentions, entities, timexes, relations, events, "
+                                       "event_clusters, ...) is a view by its name.")
+    query.add_argument("sql", help='e.g. "SELECT name, n_docs FROM entities ORDER BY n_mentions DESC LIMIT 10"')
+    query.add_argument("--out", type=Path, default=Path("outputs"), help="outputs folder (default: outputs/)")
+    query.add_argument("--csv", type=Path, default=None, help="write the result to this CSV file instead")
+
+    show = sub.add_parser("show", help="print one article with its entities, dates, relations and events")
+    show.add_argument("doc_id", help="a documents.doc_id")
+    show.add_argument("--out", type=Path, default=Path("outputs"), help="outputs folder (default: outputs/)")
     return parser
 
 
@@ -144,7 +163,34 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": _cmd_run, "train": _cmd_train, "evaluate": _cmd_evaluate}
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    print(write_report(args.out, args.output, min_confidence=args.min_confidence))
+    return 0
+
+
+def _cmd_query(args: argparse.Namespace) -> int:
+    from .query import format_table, query, write_csv
+
+    df = query(args.sql, args.out)
+    if args.csv:
+        print(write_csv(df, args.csv))
+    else:
+        print(format_table(df))
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from .query import show_document
+
+    color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    print(show_document(args.doc_id, args.out, color=color), end="")
+    return 0
+
+
+COMMANDS = {"run": _cmd_run, "train": _cmd_train, "evaluate": _cmd_evaluate,
+            "report": _cmd_report, "query": _cmd_query, "show": _cmd_show}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -153,6 +199,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     _setup_logging(args.verbose, getattr(args, "quiet", False))
     try:
         return COMMANDS[args.command](args)
-    except ConfigError as exc:
+    except (ConfigError, ValueError) as exc:  # config, query and outputs errors are ValueErrors
         print(f"newsie: error: {exc}", file=sys.stderr)
         return 2

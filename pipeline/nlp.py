@@ -62,6 +62,8 @@ def build_nlp(config: Optional[Config] = None) -> Language:
 
     config = config or load_config()
     nlp = load_model(config.model)
+    # newsie bounds document size itself (input.max_chars), with an error row.
+    nlp.max_length = max(nlp.max_length, int(config["input"]["max_chars"]) + 1)
     stage_config = config.data.get("stage_config", {})
     first_model_pipe = nlp.pipe_names[0] if nlp.pipe_names else None
     for stage in config.stages:

@@ -88,11 +88,7 @@ def decode(data: bytes) -> tuple[str, str]:
         return data[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig"
     if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
         return data.decode("utf-16"), "utf-16"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    # UTF-16 without BOM: many NULs at alternating positions.
+    # UTF-16 without BOM: many NULs at alternating positions (also valid UTF-8, so first).
     if len(data) >= 4 and data.count(0) > len(data) // 4:
         even_nuls = data[0::2].count(0)
         odd_nuls = data[1::2].count(0)
@@ -102,6 +98,10 @@ def decode(data: bytes) -> tuple[str, str]:
                     return data.decode(enc), enc
                 except UnicodeDecodeError:
                     pass
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     matches = list(from_bytes(data))
@@ -116,6 +116,23 @@ def decode(data: bytes) -> tuple[str, str]:
             best = match
             break
     return str(best), best.encoding
+
+
+# Signatures of binary formats that turn up in document folders.
+MAGIC_NUMBERS = (
+    (b"\x89PNG\r\n\x1a\n", "PNG image"), (b"\xff\xd8\xff", "JPEG image"), (b"GIF8", "GIF image"),
+    (b"%PDF-", "PDF document"), (b"PK\x03\x04", "ZIP archive (or Office document)"),
+    (b"\x7fELF", "ELF executable"), (b"\x1f\x8b", "gzip archive"), (b"MZ", "Windows executable"),
+    (b"\xd0\xcf\x11\xe0", "OLE document (old Office format)"), (b"RIFF", "RIFF media file"),
+)
+
+
+def binary_kind(data: bytes) -> Optional[str]:
+    """The binary format ``data`` starts with, if it is a known one."""
+    for magic, kind in MAGIC_NUMBERS:
+        if data.startswith(magic):
+            return kind
+    return None
 
 
 def looks_binary(data: bytes, text: Optional[str] = None) -> bool:
@@ -221,6 +238,12 @@ def read_file(root: Path, path: Path, *, max_chars: int, max_bytes: int) -> Iter
     doc_id = doc_id_for(rel)
     suffix = path.suffix.lower()
     try:
+        if path.is_symlink() and not path.exists():
+            yield _fail(doc_id, rel, "cannot read file: broken symbolic link")
+            return
+        if not path.is_file():  # FIFOs, sockets, devices would block or make no sense
+            yield _fail(doc_id, rel, "not a regular file")
+            return
         size = path.stat().st_size
         if size > max_bytes:
             yield _fail(doc_id, rel, f"file too large: {size} bytes > input.max_bytes={max_bytes}")
@@ -232,13 +255,14 @@ def read_file(root: Path, path: Path, *, max_chars: int, max_bytes: int) -> Iter
     if not data:
         yield _fail(doc_id, rel, "empty file (0 bytes)", status="skipped")
         return
-    if looks_binary(data):
-        yield _fail(doc_id, rel, "binary file, not text")
+    kind = binary_kind(data)
+    if kind or looks_binary(data):
+        yield _fail(doc_id, rel, f"binary file ({kind}), not text" if kind else "binary file, not text")
         return
     try:
         text, encoding = decode(data)
     except (UnicodeError, LookupError) as exc:
-        yield _fail(doc_id, rel, f"cannot decode text: {exc}")
+        yield _fail(doc_id, rel, f"cannot decode text (binary or unknown encoding): {exc}")
         return
     if looks_binary(data, text):
         yield _fail(doc_id, rel, "binary file, not text", encoding=encoding)

@@ -31,6 +31,8 @@ log = logging.getLogger("newsie.run")
 
 
 BACKENDS = ("local", "dask")
+# Documents above this many characters are processed one at a time.
+LARGE_DOCUMENT_CHARS = 100_000
 
 
 class RunError(RuntimeError):
@@ -148,14 +150,22 @@ def _process_one(nlp, src: SourceDocument, timeout: float) -> Rows:
 
 
 def process_batch(batch: list[SourceDocument], timeout: float) -> list[tuple[str, Optional[str], Rows]]:
-    """Run the pipeline over a batch; one slow or failing document fails alone."""
+    """Run the pipeline over a batch; one slow or failing document fails alone.
+
+    Ordinary documents go through ``nlp.pipe`` together (faster); large ones
+    alone, each under its own time limit, so one huge document cannot use up
+    the time of a whole batch.
+    """
     nlp = _NLP
+    small = [s for s in batch if len(s.text) <= LARGE_DOCUMENT_CHARS]
+    results: dict[str, Rows] = {}
     try:
-        with _time_limit(timeout * len(batch)):
-            docs = list(nlp.pipe((_make_doc(nlp, s) for s in batch), batch_size=len(batch)))
-        return [(s.doc_id, s.sha256, doc_rows(s, d)) for s, d in zip(batch, docs)]
+        with _time_limit(timeout * len(small)):
+            docs = list(nlp.pipe((_make_doc(nlp, s) for s in small), batch_size=len(small)))
+        results.update((s.doc_id, doc_rows(s, d)) for s, d in zip(small, docs))
     except Exception:  # noqa: BLE001  (includes DocumentTimeout) retry one by one
-        return [(s.doc_id, s.sha256, _process_one(nlp, s, timeout)) for s in batch]
+        results.clear()
+    return [(s.doc_id, s.sha256, results.get(s.doc_id) or _process_one(nlp, s, timeout)) for s in batch]
 
 
 # ---------------------------------------------------------------- corpus side

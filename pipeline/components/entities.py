@@ -1,0 +1,765 @@
+"""``newsie_entities``: refine the model's entity mentions into newsie's label set.
+
+Runs after the model's ``ner``. For every document it
+
+* maps raw CoNLL labels (PER/ORG/LOC/MISC) or OntoNotes labels to PERSON, ORG, GPE, LOC, NORP,
+  FAC, EVENT, LAW, PRODUCT, MISC (numeric/temporal OntoNotes labels are dropped: dates are the
+  timex stage's job);
+* splits titles/roles and leading demonyms off person names ("Chinese leader Xi Jinping" ->
+  NORP "Chinese" + PERSON "Xi Jinping" with ``span._.title == "leader"``), and finds titles just
+  left of a name or in an appositive ("Zhao Leji, Chairman of ...");
+* adds unambiguous gazetteer hits the NER missed (countries, capitals, demonyms, "X Peninsula"
+  style places, bare surnames of a person already named in the document) with
+  ``span._.stage == "rule"`` and a calibrated prior confidence from ``priors.tsv``;
+* sets ``span._.country`` (ISO 3166-1 alpha-2) and clusters mentions of the same entity within the
+  document into ``span._.local_entity``.
+
+All lexical knowledge lives in TSV tables in ``pipeline/data/entities/`` (see README there).
+Surname policy: a one-token PERSON mention joins the full-name cluster whose first or last token
+matches. If several full names match (two people called Lee), ``surname_policy = "recent"``
+(default) picks the one whose full-name mention is nearest before it (or nearest after if none
+precedes); ``"frequent"`` picks the one with most mentions so far (ties -> most recent). The two
+full names are never merged with each other.
+"""
+from __future__ import annotations
+
+import csv
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from .. import extensions  # noqa: F401  (registers Span extensions)
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "entities"
+
+OUTPUT_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "LAW", "PRODUCT", "MISC")
+# OntoNotes value-like labels: not names, handled by other stages.
+DROPPED_LABELS = ("DATE", "TIME", "CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL")
+RAW_TO_COARSE = {"PER": "PER", "PERSON": "PER", "ORG": "ORG", "LOC": "LOC", "GPE": "GPE",
+                 "MISC": "MISC", "NORP": "NORP", "FAC": "FAC", "EVENT": "EVENT", "LAW": "LAW",
+                 "PRODUCT": "PRODUCT"}
+
+DEFAULT_CONFIG = {
+    "data_dir": None,  # alternative folder with the same TSV tables
+    "add_rule_mentions": True,  # add gazetteer hits the NER missed
+    "add_alias_mentions": True,  # add bare surnames of persons named in the document
+    "unknown_loc_label": "GPE",  # raw LOC not in the gazetteer and without a LOC cue
+    "drop_labels": list(DROPPED_LABELS),
+    "surname_policy": "recent",  # "recent" | "frequent"
+}
+
+POSSESSIVE = {"'s", "’s", "'", "’", "'S", "’S"}
+DETERMINERS = {"the", "a", "an"}
+POSSESSIVE_PRONOUNS = {"his", "her", "its", "their", "our", "my", "your"}
+APPOSITIVE_END = {"of", ",", ".", ";", ":", "at", "for", "in", "and", "who", "said", ")", "-", "—", "–"}
+
+
+# --------------------------------------------------------------------------- normalization
+def strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def lookup_key(text: str) -> str:
+    """Key for gazetteer look-ups: case, accents, periods, hyphens, apostrophe style ignored."""
+    text = strip_accents(text).replace("’", "'").replace("‘", "'").casefold()
+    text = text.replace(".", "")
+    for dash in ("-", "‐", "‑", "–", "—"):
+        text = text.replace(dash, " ")
+    return " ".join(text.split())
+
+
+def name_key(text: str) -> str:
+    """Key for person/organisation names: lookup_key without a trailing possessive."""
+    key = lookup_key(text)
+    if key.endswith(" 's") or key.endswith("'s"):
+        key = key[:-2].rstrip()
+    elif key.endswith("'"):
+        key = key[:-1].rstrip()
+    return key.replace("'", "")
+
+
+# --------------------------------------------------------------------------- data tables
+def _read_tsv(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        lines = [line for line in fh if line.strip() and not line.startswith("#")]
+    reader = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+    return [{k: (v or "").strip() for k, v in row.items()} for row in reader]
+
+
+def _split_aliases(value: str) -> list[tuple[str, bool]]:
+    """'A|~B' -> [('A', True), ('B', False)]: (alias, usable for rule additions)."""
+    out = []
+    for alias in value.split("|"):
+        alias = alias.strip()
+        if alias:
+            out.append((alias[1:], False) if alias.startswith("~") else (alias, True))
+    return out
+
+
+@dataclass
+class Gazetteer:
+    countries: dict = field(default_factory=dict)  # alpha2 -> (name, alpha3)
+    places: dict = field(default_factory=dict)  # lookup_key -> (canonical name, alpha2|None, kind)
+    demonyms: dict = field(default_factory=dict)  # surface -> (canonical demonym, alpha2|None)
+    rule_phrases: list = field(default_factory=list)  # (surface, label, source, canonical, alpha2)
+    cues: list = field(default_factory=list)  # (tuple(tokens), label, applies_to set, where)
+    loc_last_cues: set = field(default_factory=set)
+    title_heads: set = field(default_factory=set)
+    title_modifiers: set = field(default_factory=set)
+    title_qualifiers: set = field(default_factory=set)
+    honorifics: set = field(default_factory=set)
+    priors: dict = field(default_factory=dict)  # source -> prior
+    rule_gpe_surfaces: set = field(default_factory=set)
+    leaders: dict = field(default_factory=dict)  # name_key -> alpha2 (Phoenix leader lists)
+
+    def place(self, text: str) -> Optional[tuple]:
+        return self.places.get(lookup_key(text))
+
+    def demonym(self, text: str) -> Optional[tuple]:
+        return self.demonyms.get(text) or self.demonyms.get(text.title() if text.isupper() else text)
+
+    def is_title_word(self, lower: str) -> bool:
+        return lower in self.title_heads or lower in self.title_modifiers or lower in self.title_qualifiers
+
+
+@lru_cache(maxsize=4)
+def load_gazetteer(data_dir: Optional[str] = None) -> Gazetteer:
+    folder = Path(data_dir) if data_dir else DATA_DIR
+    gz = Gazetteer()
+    ambiguous_keys: set = set()
+
+    def add_place(surface: str, canonical: str, alpha2: str, kind: str) -> None:
+        key = lookup_key(surface)
+        previous = gz.places.get(key)
+        if previous is not None and previous[1] != alpha2:
+            # Same name in two countries (Georgia, Jerusalem): GPE without a country code.
+            ambiguous_keys.add(key)
+            if previous[2] == "country":  # the country reading stays canonical
+                gz.places[key] = (previous[0], None, previous[2])
+                return
+            gz.places[key] = (canonical, None, kind)
+            return
+        if previous is None or kind == "country":
+            gz.places[key] = (canonical, alpha2, kind)
+
+    for row in _read_tsv(folder / "countries.tsv"):
+        a2, name = row["alpha2"], row["name"]
+        gz.countries[a2] = (name, row["alpha3"])
+        rule_ok = row["rule_ok"] == "1"
+        add_place(name, name, a2, "country")
+        if rule_ok:
+            gz.rule_phrases.append((name, "GPE", "country", name, a2))
+        for alias, alias_ok in _split_aliases(row["aliases"]):
+            add_place(alias, name, a2, "country")
+            if rule_ok and alias_ok:
+                gz.rule_phrases.append((alias, "GPE", "country", name, a2))
+    for row in _read_tsv(folder / "places.tsv"):
+        a2, name, kind = row["alpha2"], row["name"], row["kind"]
+        rule_ok = row["rule_ok"] == "1"
+        source = "capital" if kind == "capital" else "city"
+        add_place(name, name, a2, kind)
+        if rule_ok:
+            gz.rule_phrases.append((name, "GPE", source, name, a2))
+        for alias, alias_ok in _split_aliases(row["aliases"]):
+            add_place(alias, name, a2, kind)
+            if rule_ok and alias_ok:
+                gz.rule_phrases.append((alias, "GPE", source, name, a2))
+    # a rule phrase whose key became ambiguous keeps being added but without a country
+    gz.rule_phrases = [
+        (s, lab, src, can, None if lookup_key(s) in ambiguous_keys else a2)
+        for s, lab, src, can, a2 in gz.rule_phrases
+    ]
+    gz.rule_gpe_surfaces = {s for s, lab, *_ in gz.rule_phrases if lab == "GPE"}
+    for row in _read_tsv(folder / "demonyms.tsv"):
+        dem, a2 = row["demonym"], row["alpha2"] or None
+        forms = [dem] + [p.strip() for p in row["plural"].split("|") if p.strip()]
+        for form in forms:
+            gz.demonyms.setdefault(form, (dem, a2))
+            if row["rule_ok"] == "1":
+                gz.rule_phrases.append((form, "NORP", "demonym", dem, a2))
+    for row in _read_tsv(folder / "cues.tsv"):
+        tokens = tuple(row["cue"].split())
+        applies = set(row["applies_to"].split("|"))
+        gz.cues.append((tokens, row["label"], applies, row["where"]))
+        if row["label"] == "LOC" and row["where"] == "last" and len(tokens) == 1:
+            gz.loc_last_cues.add(tokens[0])
+    # longest cues first so "Hall of the People" wins over "People"
+    gz.cues.sort(key=lambda c: -len(c[0]))
+    for row in _read_tsv(folder / "titles.tsv"):
+        word, kind = row["word"].casefold(), row["kind"]
+        {"head": gz.title_heads, "modifier": gz.title_modifiers, "qualifier": gz.title_qualifiers,
+         "honorific": gz.honorifics}[kind].add(word)
+    leaders_path = folder / "leaders.tsv"
+    if leaders_path.exists():
+        gz.leaders = {name_key(r["name"]): r["alpha2"] for r in _read_tsv(leaders_path)}
+    for row in _read_tsv(folder / "priors.tsv"):
+        gz.priors[row["source"]] = float(row["prior"])
+    return gz
+
+
+# --------------------------------------------------------------------------- working mentions
+@dataclass
+class Mention:
+    start: int  # token offsets
+    end: int
+    label: str
+    confidence: Optional[float]
+    stage: str
+    title: Optional[str] = None
+    country: Optional[str] = None
+    key: Optional[str] = None  # within-document clustering key for non-PERSON mentions
+
+
+class EntityRefiner:
+    """The ``newsie_entities`` pipeline component."""
+
+    def __init__(self, nlp: Language, name: str = "newsie_entities", config: Optional[dict] = None):
+        config = dict(config or {})
+        unknown = sorted(set(config) - set(DEFAULT_CONFIG))
+        if unknown:
+            raise ValueError(f"newsie_entities: unknown config key(s) {unknown}; known: {sorted(DEFAULT_CONFIG)}")
+        self.cfg = {**DEFAULT_CONFIG, **config}
+        if self.cfg["surname_policy"] not in ("recent", "frequent"):
+            raise ValueError("newsie_entities: surname_policy must be 'recent' or 'frequent'")
+        if self.cfg["unknown_loc_label"] not in ("GPE", "LOC"):
+            raise ValueError("newsie_entities: unknown_loc_label must be 'GPE' or 'LOC'")
+        self.name = name
+        self.gz = load_gazetteer(str(self.cfg["data_dir"]) if self.cfg["data_dir"] else None)
+        self.drop = set(self.cfg["drop_labels"])
+        self._build_matchers(nlp)
+
+    # ---- matchers ----------------------------------------------------------------------------
+    def _build_matchers(self, nlp: Language) -> None:
+        self.phrase_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.rule_info: dict = {}
+        groups: dict = {}
+        for surface, label, source, canonical, a2 in self.gz.rule_phrases:
+            key = f"{label}|{source}|{canonical}|{a2 or ''}"
+            groups.setdefault(key, set()).add(surface)
+            self.rule_info[key] = (label, source, a2)
+        tokenizer = nlp.tokenizer
+        for key, surfaces in groups.items():
+            self.phrase_matcher.add(key, [tokenizer(s) for s in sorted(surfaces)])
+        self.loc_matcher = Matcher(nlp.vocab)
+        stop = sorted(DETERMINERS | {"The", "A", "An", "In", "On", "At", "Of", "And", "For", "To", "From",
+                                     "This", "That", "Its", "His", "Her", "Their"})
+        name_tok = {"IS_TITLE": True, "ORTH": {"NOT_IN": stop + sorted(self.gz.loc_last_cues)}}
+        cue = {"ORTH": {"IN": sorted(self.gz.loc_last_cues)}}
+        self.loc_matcher.add("LOC_PHRASE", [[name_tok, cue], [name_tok, name_tok, cue]])
+
+    # ---- main --------------------------------------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        mentions: list[Mention] = []
+        for start, end, raw, conf, stage in self._merge_possessive_splits(doc):
+            mentions.extend(self._refine(doc, start, end, raw, conf, stage))
+        mentions = self._resolve_overlaps(mentions)
+        mentions = self._truncate_to_known_names(doc, mentions)
+        if self.cfg["add_rule_mentions"]:
+            mentions = self._add_gazetteer_mentions(doc, mentions)
+        if self.cfg["add_alias_mentions"]:
+            mentions = self._add_alias_mentions(doc, mentions)
+        mentions.sort(key=lambda m: m.start)
+        self._find_titles(doc, mentions)
+        self._cluster(doc, mentions)
+        doc.ents = [self._to_span(doc, m) for m in mentions]
+        return doc
+
+    def _to_span(self, doc: Doc, m: Mention) -> Span:
+        span = Span(doc, m.start, m.end, label=m.label)
+        conf = m.confidence
+        if conf is None:
+            conf = self.gz.priors.get("ner_default", 0.8) if m.stage != "rule" else self.gz.priors.get("rule_default", 0.5)
+        span._.confidence = float(conf)
+        span._.stage = m.stage
+        span._.title = m.title
+        span._.country = m.country
+        span._.local_entity = m.key  # int cluster id set by _cluster
+        return span
+
+    # ---- refinement of one NER span ---------------------------------------------------------
+    def _trim(self, doc: Doc, start: int, end: int) -> tuple[int, int]:
+        while end > start and (doc[end - 1].text in POSSESSIVE or doc[end - 1].is_punct and doc[end - 1].text not in (".",)):
+            end -= 1
+        # lowercase determiners only: "The Hague" keeps its article
+        while start < end and (doc[start].text in DETERMINERS or doc[start].is_punct) and end - start > 1:
+            start += 1
+        return start, end
+
+    def _demonym_at(self, doc: Doc, i: int, end: int) -> int:
+        """Length of the longest demonym starting at token i and ending before ``end``."""
+        for n in (3, 2, 1):
+            if i + n <= end and doc[i:i + n].text in self.gz.demonyms:
+                return n
+        return 0
+
+    @staticmethod
+    def _merge_possessive_splits(doc: Doc) -> list[tuple]:
+        """NER spans as tuples; "National People's" + "Congress" (same label, the first span
+        ending in its own possessive) become one span - the model put the 's inside the name."""
+        out: list[tuple] = []
+        for ent in doc.ents:
+            item = (ent.start, ent.end, ent.label_, ent._.confidence, ent._.stage or "ner")
+            if out:
+                s0, e0, lab0, c0, st0 = out[-1]
+                if e0 == ent.start and lab0 == ent.label_ and doc[e0 - 1].text in POSSESSIVE and e0 - s0 > 1:
+                    confs = [c for c in (c0, ent._.confidence) if c is not None]
+                    # neither part's confidence is about the merged span: use their mean
+                    out[-1] = (s0, ent.end, lab0, sum(confs) / len(confs) if confs else None, st0)
+                    continue
+            out.append(item)
+        return out
+
+    def _truncate_to_known_names(self, doc: Doc, mentions: list[Mention]) -> list[Mention]:
+        """A PERSON span that starts with another PERSON mention's full name and runs on
+        ("Lee Jae Myung Visits Beijing" in a headline) is cut back to that name."""
+        names = {tuple(t.text for t in doc[m.start:m.end]) for m in mentions
+                 if m.label == "PERSON" and m.end - m.start >= 2}
+        for m in mentions:
+            if m.label != "PERSON" or m.end - m.start < 3:
+                continue
+            words = tuple(t.text for t in doc[m.start:m.end])
+            prefixes = [n for n in names if len(n) < len(words) and words[:len(n)] == n]
+            if prefixes:
+                m.end = m.start + max(len(n) for n in prefixes)
+        return mentions
+
+    def _refine(self, doc: Doc, start: int, end: int, raw: str, conf, stage: str) -> list[Mention]:
+        if raw in self.drop:
+            return []
+        coarse = RAW_TO_COARSE.get(raw)
+        start, end = self._trim(doc, start, end)
+        if start >= end:
+            return []
+        # "Wi Sung-" + "lac": extend over a hyphen glued to both neighbours
+        if (end + 1 < len(doc) and doc[end].text in ("-", "‑") and not doc[end - 1].whitespace_
+                and not doc[end].whitespace_ and doc[end + 1].is_alpha):
+            end += 2
+        if coarse is None:  # WORK_OF_ART, LANGUAGE, custom labels: pass through
+            return [Mention(start, end, raw, conf, stage)]
+        text = doc[start:end].text
+        out: list[Mention] = []
+        if coarse in ("PER", "ORG") and all(
+                self.gz.is_title_word(t.lower_) or t.lower_ in self.gz.honorifics for t in doc[start:end]):
+            if coarse == "PER":
+                return []  # "Chairman" alone: a title, not a name
+        elif coarse == "ORG":
+            new_start, title, country, prefix = self._split_person(doc, start, end, conf, stage)
+            rest = doc[new_start:end]
+            run_len = new_start - start - sum(p.end - p.start for p in prefix)
+            if (title and 1 <= len(rest) <= 4 and (run_len >= 2 or len(rest) >= 2)
+                    and all(t.is_title and t.is_alpha for t in rest)
+                    and self._cue_label(doc, new_start, end, "PER") is None
+                    and self._cue_label(doc, start, end, "PER") is None
+                    and self.gz.place(rest.text) is None):
+                # "National Security Adviser Wi Sung Lac" tagged ORG: a titled person.
+                # ("General Motors": one-word title and one-word rest -> stays ORG)
+                coarse = "PER"
+        if coarse == "PER":
+            start, title, country, prefix = self._split_person(doc, start, end, conf, stage)
+            out.extend(prefix)
+            text = doc[start:end].text
+            place = self.gz.place(text)
+            if not title and place and self._rule_ok_place(text):
+                out.append(Mention(start, end, "GPE", conf, stage, country=place[1]))
+            elif not title and text in self.gz.demonyms:
+                dem = self.gz.demonyms[text]
+                out.append(Mention(start, end, "NORP", conf, stage, country=dem[1]))
+            else:
+                label = self._cue_label(doc, start, end, "PER") or "PERSON"
+                out.append(Mention(start, end, label, conf, stage, title=title, country=country))
+            return out
+        if coarse == "ORG":
+            split = self._split_compound(doc, start, end, conf, stage)
+            if split:  # "Seoul-Beijing" tagged ORG
+                return split
+            label = self._cue_label(doc, start, end, "ORG") or "ORG"
+            return [Mention(start, end, label, conf, stage)]
+        if coarse in ("FAC", "EVENT", "LAW", "PRODUCT"):
+            return [Mention(start, end, coarse, conf, stage)]
+        if coarse == "NORP":
+            dem = self.gz.demonym(text)
+            return [Mention(start, end, "NORP", conf, stage, country=dem[1] if dem else None)]
+        # LOC / GPE / MISC
+        start, end = self._extend_to_gazetteer(doc, start, end)
+        text = doc[start:end].text
+        split = self._split_compound(doc, start, end, conf, stage)
+        if split:
+            return split
+        dem = self.gz.demonym(text)
+        if dem is not None:
+            return [Mention(start, end, "NORP", conf, stage, country=dem[1])]
+        cue = self._cue_label(doc, start, end, coarse)
+        if cue:
+            return [Mention(start, end, cue, conf, stage)]
+        place = self.gz.place(text)
+        if place is not None:
+            return [Mention(start, end, "GPE", conf, stage, country=place[1])]
+        if coarse == "GPE":
+            return [Mention(start, end, "GPE", conf, stage)]
+        if coarse == "LOC":
+            return [Mention(start, end, self.cfg["unknown_loc_label"], conf, stage)]
+        # MISC starting with a demonym followed by a title word is a mis-segmented "Chinese President"
+        n = self._demonym_at(doc, start, end)
+        if n and end - start > n and doc[start + n].lower_ in self.gz.title_heads:
+            dem = self.gz.demonyms[doc[start:start + n].text]
+            return [Mention(start, start + n, "NORP", conf, stage, country=dem[1])]
+        return [Mention(start, end, "MISC", conf, stage)]
+
+    def _known(self, text: str) -> bool:
+        return text in self.gz.demonyms or self.gz.place(text) is not None
+
+    def _extend_to_gazetteer(self, doc: Doc, start: int, end: int) -> tuple[int, int]:
+        """"South" + "Korean" -> "South Korean" when the NER cut a gazetteer name short."""
+        if self._known(doc[start:end].text):
+            return start, end
+        for n in (1, 2):
+            if end + n <= len(doc) and all(t.is_title for t in doc[end:end + n]) \
+                    and self._known(doc[start:end + n].text):
+                return start, end + n
+            if start - n >= 0 and all(t.is_title for t in doc[start - n:start]) \
+                    and self._known(doc[start - n:end].text):
+                return start - n, end
+        return start, end
+
+    def _rule_ok_place(self, text: str) -> bool:
+        return text in self.gz.rule_gpe_surfaces
+
+    def _cue_label(self, doc: Doc, start: int, end: int, coarse: str) -> Optional[str]:
+        words = [t.text for t in doc[start:end]]
+        for tokens, label, applies, where in self.gz.cues:
+            if coarse not in applies:
+                continue
+            n = len(tokens)
+            if where == "name":
+                if tuple(words) == tokens:
+                    return label
+            elif where == "last":
+                if len(words) > n and tuple(words[-n:]) == tokens:
+                    return label
+            elif where == "first":
+                if len(words) > n and tuple(words[:n]) == tokens:
+                    return label
+            elif where == "any":
+                if any(tuple(words[i:i + n]) == tokens for i in range(len(words) - n + 1)):
+                    return label
+        return None
+
+    def _split_compound(self, doc, start, end, conf, stage) -> list[Mention]:
+        """'South Korea-China' / 'Seoul-Beijing' tagged as one span -> one mention per part."""
+        dashes = [i for i in range(start, end) if doc[i].text in ("-", "–", "—", "/")]
+        if not dashes:
+            return []
+        bounds = [start] + [d + 1 for d in dashes]
+        ends = dashes + [end]
+        parts = []
+        for s, e in zip(bounds, ends):
+            if s >= e:
+                return []
+            text = doc[s:e].text
+            place = self.gz.place(text)
+            dem = self.gz.demonym(text)
+            if place is not None:
+                parts.append(Mention(s, e, "GPE", conf, stage, country=place[1]))
+            elif dem is not None:
+                parts.append(Mention(s, e, "NORP", conf, stage, country=dem[1]))
+            else:
+                return []
+        return parts
+
+    def _split_person(self, doc: Doc, start: int, end: int, conf, stage):
+        """Strip leading demonyms, titles, qualifiers and honorifics from a PERSON span."""
+        prefix: list[Mention] = []
+        title_tokens: list[int] = []
+        country = None
+        i = start
+        while i < end - 1:
+            n = self._demonym_at(doc, i, end - 1)
+            if n and not title_tokens:
+                dem = self.gz.demonyms[doc[i:i + n].text]
+                prefix.append(Mention(i, i + n, "NORP", conf, stage, country=dem[1]))
+                country = dem[1] or country
+                i += n
+                continue
+            lower = doc[i].lower_
+            if lower in self.gz.honorifics or lower in self.gz.title_qualifiers:
+                i += 1
+                continue
+            if self.gz.is_title_word(lower) and (doc[i].is_title or doc[i].is_upper or doc[i].is_lower):
+                # only a title if a head word follows within the title run
+                j = i
+                while j < end - 1 and self.gz.is_title_word(doc[j].lower_):
+                    j += 1
+                run = [k for k in range(i, j) if doc[k].lower_ not in self.gz.title_qualifiers]
+                if run and doc[run[-1]].lower_ in self.gz.title_heads:
+                    title_tokens.extend(run)
+                    i = j
+                    continue
+            break
+        # the rest must still look like a name
+        if i >= end or not any(t.is_alpha and (t.is_title or t.is_upper) for t in doc[i:end]):
+            return start, None, None, []
+        title = doc[title_tokens[0]:title_tokens[-1] + 1].text if title_tokens else None
+        return i, title, country, prefix
+
+    # ---- overlaps ----------------------------------------------------------------------------
+    @staticmethod
+    def _resolve_overlaps(mentions: list[Mention]) -> list[Mention]:
+        """Keep non-overlapping mentions: NER before rule, then longer first, then earlier."""
+        order = sorted(mentions, key=lambda m: (m.stage == "rule", -(m.end - m.start), m.start))
+        taken: set = set()
+        kept = []
+        for m in order:
+            cells = set(range(m.start, m.end))
+            if cells & taken:
+                continue
+            taken |= cells
+            kept.append(m)
+        return sorted(kept, key=lambda m: m.start)
+
+    # ---- rule additions ----------------------------------------------------------------------
+    def _is_sentence_start(self, doc: Doc, i: int) -> bool:
+        if i == 0:
+            return True
+        if doc.has_annotation("SENT_START") and doc[i].is_sent_start:
+            return True
+        prev = doc[i - 1]
+        return prev.text in (".", "!", "?", ":", '"', "“", "(", "\n") or "\n" in prev.text or prev.is_space
+
+    def _context_blocks(self, doc: Doc, start: int, end: int, covered: set, label: str) -> bool:
+        """True when a gazetteer hit looks like part of a longer name the NER missed.
+
+        A neighbouring capitalised word that is not a title/gazetteer word suggests a longer name
+        ("China Daily"); with a tagger, only a PROPN neighbour counts (headline case is common)."""
+        tagged = doc.has_annotation("TAG")
+
+        def name_like(tok) -> bool:
+            return tok.is_title and (not tagged or tok.pos_ == "PROPN")
+
+        if end < len(doc):
+            nxt = doc[end]
+            if (name_like(nxt) and nxt.i not in covered and nxt.lower_ not in self.gz.title_heads
+                    and nxt.lower_ not in self.gz.title_modifiers and nxt.lower_ not in self.gz.honorifics
+                    and self.gz.place(nxt.text) is None and nxt.text not in self.gz.demonyms):
+                return True  # "China Daily", "Korea Herald"
+        if start > 0:
+            prev = doc[start - 1]
+            if (name_like(prev) and prev.i not in covered and not self._is_sentence_start(doc, start - 1)
+                    and not self.gz.is_title_word(prev.lower_) and prev.lower_ not in self.gz.honorifics):
+                return True  # "East Asian", "Air China"
+            if prev.lower_ in ("of", "de", "for") and start > 1 and name_like(doc[start - 2]) \
+                    and doc[start - 2].i not in covered:
+                return True  # "Bank of Korea", "University of Tokyo"
+        return False
+
+    def _add_gazetteer_mentions(self, doc: Doc, mentions: list[Mention]) -> list[Mention]:
+        added = [m for m, _ in self.gazetteer_candidates(doc, mentions)]
+        return sorted(mentions + added, key=lambda m: m.start)
+
+    def gazetteer_candidates(self, doc: Doc, mentions: list[Mention]) -> list[tuple[Mention, str]]:
+        """Rule mentions (with their source: country, capital, ...) not overlapping ``mentions``."""
+        covered = {i for m in mentions for i in range(m.start, m.end)}
+        candidates = []
+        for _, s, e in self.loc_matcher(doc):
+            candidates.append((s, e, "LOC", "loc_phrase", None))
+        for match_id, s, e in self.phrase_matcher(doc):
+            label, source, a2 = self.rule_info[doc.vocab.strings[match_id]]
+            candidates.append((s, e, label, source, a2))
+        # longest first; a LOC phrase beats a demonym inside it ("Korean Peninsula")
+        candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0], c[2]))
+        added = []
+        for s, e, label, source, a2 in candidates:
+            if any(i in covered for i in range(s, e)):
+                continue
+            if label == "LOC" and self.gz.place(doc[s:e].text) is not None:
+                continue
+            if self._context_blocks(doc, s, e, covered, label):
+                continue
+            added.append((Mention(s, e, label, self.gz.priors.get(source), "rule", country=a2), source))
+            covered.update(range(s, e))
+        return added
+
+    def _add_alias_mentions(self, doc: Doc, mentions: list[Mention]) -> list[Mention]:
+        """Add bare first/last tokens of full PERSON names that the NER missed ("Lee's")."""
+        source_conf: dict = {}
+        for m in mentions:
+            if m.label == "PERSON" and m.end - m.start >= 2:
+                toks = [t for t in doc[m.start:m.end] if t.is_alpha]
+                if len(toks) >= 2:
+                    conf = m.confidence if m.confidence is not None else self.gz.priors.get("ner_default", 0.85)
+                    for word in (toks[0].text, toks[-1].text):
+                        source_conf[word] = max(source_conf.get(word, 0.0), conf)
+        names = set(source_conf)
+        names = {n for n in names if len(n) > 1 and n[0].isupper() and n.lower() not in self.gz.title_heads
+                 and self.gz.place(n) is None and n not in self.gz.demonyms}
+        if not names:
+            return mentions
+        covered = {i for m in mentions for i in range(m.start, m.end)}
+        added = []
+        for tok in doc:
+            if tok.text not in names or tok.i in covered:
+                continue
+            s, e = tok.i, tok.i + 1
+            if e < len(doc) and doc[e].is_title and e not in covered:
+                continue  # part of a different, longer name
+            if s > 0 and doc[s - 1].is_title and s - 1 not in covered and not self._is_sentence_start(doc, s - 1) \
+                    and not self.gz.is_title_word(doc[s - 1].lower_) and doc[s - 1].lower_ not in self.gz.honorifics:
+                continue
+            # the measured precision of alias additions, never above the name it copies
+            prior = self.gz.priors.get("name_alias", self.gz.priors.get("rule_default", 0.5))
+            added.append(Mention(s, e, "PERSON", min(prior, source_conf[tok.text]), "rule"))
+            covered.add(s)
+        return sorted(mentions + added, key=lambda m: m.start)
+
+    # ---- titles ------------------------------------------------------------------------------
+    def _title_run_left(self, doc: Doc, end: int, stop: int) -> Optional[tuple[int, int]]:
+        """Title phrase ending at token ``end - 1`` (a head word), extended left; (start, end)."""
+        if end <= stop or doc[end - 1].lower_ not in self.gz.title_heads:
+            return None
+        j = end - 1
+        while j - 1 >= stop and self.gz.is_title_word(doc[j - 1].lower_) and doc[j - 1].lower_ not in self.gz.title_qualifiers:
+            j -= 1
+        return j, end
+
+    def _find_titles(self, doc: Doc, mentions: list[Mention]) -> None:
+        ends = {m.end: m for m in mentions}
+        starts = {m.start: m for m in mentions}
+        covered = {i for m in mentions for i in range(m.start, m.end)}
+        # Mentions are sorted and non-overlapping: the nearest end on the left is
+        # a running maximum (a nested loop here was quadratic on long documents).
+        stop = 0
+        for m in mentions:
+            left_stop, stop = stop, max(stop, m.end)
+            if m.label != "PERSON":
+                continue
+            title_span = None
+            # 1. immediately left: "Chinese leader Xi", "President Lee"
+            run = self._title_run_left(doc, m.start, left_stop)
+            if run and not any(i in covered for i in range(*run)):
+                title_span = run
+            # 2. left appositive: "Lee's security chief, Wi Sung-lac"
+            if title_span is None and m.start >= 2 and doc[m.start - 1].text == ",":
+                run = self._title_run_left(doc, m.start - 1, left_stop)
+                if run:
+                    before = run[0] - 1
+                    ok = (before < 0 or doc[before].text in POSSESSIVE or doc[before].lower_ in DETERMINERS
+                          or doc[before].lower_ in POSSESSIVE_PRONOUNS or before + 1 in ends
+                          or self._is_sentence_start(doc, run[0]))
+                    if ok:
+                        title_span = run
+            # 3. right appositive: "Zhao Leji, Chairman of the National People's Congress"
+            if title_span is None:
+                title_span = self._appositive_right(doc, m, starts)
+            if title_span and not m.title:
+                s, e = title_span
+                while s < e and doc[s].lower_ in self.gz.title_qualifiers:
+                    s += 1
+                if s < e:
+                    m.title = doc[s:e].text
+            # country from "Chinese leader Xi" / "China's President Xi"
+            if m.country is None and title_span and title_span[0] <= m.start:
+                left = title_span[0]
+                if left in ends and ends[left].label in ("NORP", "GPE") and ends[left].country:
+                    m.country = ends[left].country
+                elif left - 1 in ends and doc[left - 1].text in POSSESSIVE and ends[left - 1].label == "GPE":
+                    m.country = ends[left - 1].country
+
+    def _appositive_right(self, doc: Doc, m: Mention, starts: dict) -> Optional[tuple[int, int]]:
+        i = m.end
+        if i < len(doc) and doc[i].text == ",":
+            j = i + 1
+            if j < len(doc) and doc[j].lower_ in DETERMINERS:
+                j += 1
+            k = j
+            while k < len(doc) and self.gz.is_title_word(doc[k].lower_) and k not in starts:
+                k += 1
+            # last word of the run must be a head; what follows must end the phrase
+            while k > j and doc[k - 1].lower_ not in self.gz.title_heads:
+                k -= 1
+            if k > j:
+                after = doc[k] if k < len(doc) else None
+                if after is None or after.lower_ in APPOSITIVE_END or after.is_punct:
+                    return j, k
+        if doc.has_annotation("DEP"):
+            root = doc[m.start:m.end].root
+            for child in root.children:
+                if child.dep_ == "appos" and child.lower_ in self.gz.title_heads and child.i >= m.end \
+                        and child.i not in starts:
+                    s = child.i
+                    while s - 1 > m.end and self.gz.is_title_word(doc[s - 1].lower_):
+                        s -= 1
+                    return s, child.i + 1
+        return None
+
+    # ---- clustering --------------------------------------------------------------------------
+    def _cluster_key(self, doc: Doc, m: Mention) -> str:
+        text = doc[m.start:m.end].text
+        if m.label == "GPE":
+            place = self.gz.place(text)
+            if place is not None:
+                return f"GPE|{lookup_key(place[0])}"
+        if m.label == "NORP":
+            dem = self.gz.demonym(text)
+            if dem is not None:
+                return f"NORP|{dem[0]}"
+        return f"{m.label}|{name_key(text)}"
+
+    def _cluster(self, doc: Doc, mentions: list[Mention]) -> None:
+        keys: list[str] = [""] * len(mentions)
+        full_last_pos: dict = {}  # person key -> list of mention positions
+        counts: dict = {}
+        person_tokens: dict = {}  # person key -> (first token, last token)
+        # first pass: full names
+        for idx, m in enumerate(mentions):
+            if m.label == "PERSON":
+                words = [w for w in name_key(doc[m.start:m.end].text).split() if w]
+                if len(words) >= 2:
+                    key = "PERSON|" + " ".join(words)
+                    keys[idx] = key
+                    person_tokens[key] = (words[0], words[-1])
+                    full_last_pos.setdefault(key, []).append(m.start)
+                    continue
+            keys[idx] = self._cluster_key(doc, m)
+        # second pass: bare surnames / first names
+        for idx, m in enumerate(mentions):
+            if m.label != "PERSON" or keys[idx].count(" ") >= 1:
+                continue
+            word = keys[idx].split("|", 1)[1]
+            cands = [k for k, (first, last) in person_tokens.items() if word in (first, last)]
+            if not cands:
+                continue
+            if len(cands) > 1:
+                def recent(k):
+                    before = [p for p in full_last_pos[k] if p < m.start]
+                    return (1, max(before)) if before else (0, -min(full_last_pos[k]))
+                if self.cfg["surname_policy"] == "frequent":
+                    cands.sort(key=lambda k: (counts.get(k, 0) + len(full_last_pos[k]), recent(k)), reverse=True)
+                else:
+                    cands.sort(key=recent, reverse=True)
+            keys[idx] = cands[0]
+            counts[cands[0]] = counts.get(cands[0], 0) + 1
+        # propagate a PERSON's country within its cluster; number clusters by first appearance
+        ids: dict = {}
+        country: dict = {}
+        for key, m in zip(keys, mentions):
+            ids.setdefault(key, len(ids))
+            if m.label == "PERSON" and m.country and key not in country:
+                country[key] = m.country
+        for key in person_tokens:  # full names known from the Phoenix leader lists
+            if key not in country and key.split("|", 1)[1] in self.gz.leaders:
+                country[key] = self.gz.leaders[key.split("|", 1)[1]]
+        for key, m in zip(keys, mentions):
+            m.key = ids[key]
+            if m.label == "PERSON" and m.country is None:
+                m.country = country.get(key)
+
+
+@Language.factory("newsie_entities", default_config={"config": {}})
+def make_newsie_entities(nlp: Language, name: str, config: dict) -> EntityRefiner:
+    return EntityRefiner(nlp, name, config)

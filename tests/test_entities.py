@@ -1,0 +1,333 @@
+"""Specifications of the ``newsie_entities`` component (hand-built Docs, no model needed)."""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import types
+from pathlib import Path
+
+import pytest
+import spacy
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _entities_module():
+    try:
+        return importlib.import_module("pipeline.components.entities")
+    except ImportError:  # another stage of pipeline.components not importable yet: load ours alone
+        pkg = types.ModuleType("pipeline.components")
+        pkg.__path__ = [str(ROOT / "pipeline" / "components")]
+        sys.modules["pipeline.components"] = pkg
+        spec = importlib.util.spec_from_file_location(
+            "pipeline.components.entities", ROOT / "pipeline" / "components" / "entities.py")
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules["pipeline.components.entities"] = mod
+        spec.loader.exec_module(mod)
+        return mod
+
+
+E = _entities_module()
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("newsie_entities")
+    return nlp
+
+
+def run(nlp, text, ents, confidence=0.9):
+    """Tokenize ``text``, set raw NER ``ents`` [(substring, label)], run the component."""
+    doc = nlp.make_doc(text)
+    spans, pos = [], 0
+    for sub, label in ents:
+        i = text.index(sub, pos)
+        span = doc.char_span(i, i + len(sub), label=label)
+        assert span is not None, sub
+        span._.confidence = confidence
+        spans.append(span)
+        pos = i + len(sub)
+    doc.ents = spans
+    return nlp.get_pipe("newsie_entities")(doc)
+
+
+def ents_of(doc):
+    return {(e.text, e.label_) for e in doc.ents}
+
+
+def get(doc, text, label=None):
+    found = [e for e in doc.ents if e.text == text and (label is None or e.label_ == label)]
+    assert found, f"{text!r} not in {[(e.text, e.label_) for e in doc.ents]}"
+    return found[0]
+
+
+def test_title_is_split_from_person_name(nlp):
+    doc = run(nlp, "President Lee Jae Myung arrived in the city.", [("President Lee Jae Myung", "PER")])
+    lee = get(doc, "Lee Jae Myung", "PERSON")
+    assert lee._.title == "President"
+    assert "President Lee Jae Myung" not in {e.text for e in doc.ents}
+
+
+def test_demonym_and_title_are_split_from_person(nlp):
+    doc = run(nlp, "Japanese Prime Minister Sanae Takaichi spoke.", [("Japanese Prime Minister Sanae Takaichi", "PER")])
+    assert ents_of(doc) == {("Japanese", "NORP"), ("Sanae Takaichi", "PERSON")}
+    person = get(doc, "Sanae Takaichi")
+    assert person._.title == "Prime Minister"
+    assert person._.country == "JP"
+
+
+def test_lowercase_role_left_of_name_is_a_title(nlp):
+    doc = run(nlp, "He met Chinese leader Xi Jinping on Monday.", [("Xi Jinping", "PER")])
+    xi = get(doc, "Xi Jinping", "PERSON")
+    assert xi._.title == "leader"
+    assert get(doc, "Chinese", "NORP")._.country == "CN"
+    assert xi._.country == "CN"
+
+
+def test_multiword_title_left_of_name(nlp):
+    doc = run(nlp, "Officials, including National Security Adviser Wi Sung Lac, agreed.", [("Wi Sung Lac", "PER")])
+    assert get(doc, "Wi Sung Lac")._.title == "National Security Adviser"
+
+
+def test_appositive_title_after_name(nlp):
+    doc = run(nlp, "He met Zhao Leji, Chairman of the National People's Congress, on Tuesday.",
+              [("Zhao Leji", "PER"), ("National People's Congress", "ORG")])
+    assert get(doc, "Zhao Leji", "PERSON")._.title == "Chairman"
+    assert get(doc, "National People's Congress")._.title is None
+
+
+def test_appositive_title_before_name_after_possessive(nlp):
+    doc = run(nlp, "Ahead of the visit, Lee's security chief, Wi Sung-lac, outlined the plan.", [("Wi Sung-lac", "PER")])
+    assert get(doc, "Wi Sung-lac")._.title == "security chief"
+
+
+def test_name_followed_by_other_name_is_not_an_appositive_title(nlp):
+    doc = run(nlp, "Talks between Moon Jae-in, President Xi Jinping and others.", [("Moon Jae-in", "PER"), ("Xi Jinping", "PER")])
+    assert get(doc, "Moon Jae-in")._.title is None
+    assert get(doc, "Xi Jinping")._.title == "President"
+
+
+def test_known_leader_gets_country_from_leader_list(nlp):
+    doc = run(nlp, "Xi Jinping spoke. Xi left.", [("Xi Jinping", "PER"), ("Xi", "PER")])
+    assert [e._.country for e in doc.ents] == ["CN", "CN"]
+    doc = run(nlp, "Zorblax Quux spoke.", [("Zorblax Quux", "PER")])
+    assert get(doc, "Zorblax Quux")._.country is None
+
+
+def test_demonym_is_norp_with_country_code(nlp):
+    doc = run(nlp, "South Korean officials met Chinese diplomats.", [("South Korean", "MISC"), ("Chinese", "MISC")])
+    sk = get(doc, "South Korean")
+    assert (sk.label_, sk._.country) == ("NORP", "KR")
+    assert get(doc, "Chinese")._.country == "CN"
+
+
+def test_demonyms_missed_by_ner_are_added_by_rule_with_prior(nlp):
+    doc = run(nlp, "South Korean officials met Chinese diplomats.", [])
+    sk = get(doc, "South Korean", "NORP")
+    assert sk._.stage == "rule" and sk._.country == "KR"
+    assert 0.0 < sk._.confidence < 1.0
+    assert sk._.confidence == pytest.approx(E.load_gazetteer().priors["demonym"])
+    assert get(doc, "Chinese", "NORP")._.stage == "rule"
+
+
+def test_loc_is_split_into_gpe_and_loc(nlp):
+    doc = run(nlp, "Seoul wants peace on the Korean Peninsula and in Tokyo.",
+              [("Seoul", "LOC"), ("Korean Peninsula", "LOC"), ("Tokyo", "LOC")])
+    assert get(doc, "Seoul")._.country == "KR" and get(doc, "Seoul").label_ == "GPE"
+    assert get(doc, "Korean Peninsula").label_ == "LOC"
+    assert get(doc, "Tokyo").label_ == "GPE"
+
+
+def test_loc_phrase_beats_demonym_inside_it_when_added_by_rule(nlp):
+    doc = run(nlp, "Security on the Korean Peninsula worsened.", [])
+    assert ("Korean Peninsula", "LOC") in ents_of(doc)
+    assert ("Korean", "NORP") not in ents_of(doc)
+
+
+def test_possessive_abbreviated_country_is_gpe(nlp):
+    doc = run(nlp, "S.Korea's Lee in Beijing. South Korea's adherence matters.", [("S.Korea's", "LOC"), ("Lee", "PER")])
+    a = get(doc, "S.Korea")
+    b = get(doc, "South Korea")
+    assert (a.label_, a._.country, b.label_, b._.country) == ("GPE", "KR", "GPE", "KR")
+    assert a._.local_entity == b._.local_entity
+
+
+def test_relabelled_spans_keep_model_confidence(nlp):
+    doc = run(nlp, "President Lee Jae Myung visited Seoul.", [("President Lee Jae Myung", "PER"), ("Seoul", "LOC")],
+              confidence=0.42)
+    assert get(doc, "Lee Jae Myung")._.confidence == pytest.approx(0.42)
+    assert get(doc, "Seoul")._.confidence == pytest.approx(0.42)
+    assert get(doc, "Seoul")._.stage == "ner"
+
+
+def test_misc_refined_by_cue_words(nlp):
+    doc = run(nlp, "After the Korean War the Paris Agreement and the Champions Cup followed.",
+              [("Korean War", "MISC"), ("Paris Agreement", "MISC"), ("Champions Cup", "MISC")])
+    assert get(doc, "Korean War").label_ == "EVENT"
+    assert get(doc, "Paris Agreement").label_ == "LAW"
+    assert get(doc, "Champions Cup").label_ == "EVENT"
+
+
+def test_country_tagged_org_stays_org(nlp):
+    doc = run(nlp, "Japan beat Germany 2-1 in the final.", [("Japan", "ORG"), ("Germany", "ORG")])
+    assert get(doc, "Japan").label_ == "ORG" and get(doc, "Germany").label_ == "ORG"
+
+
+def test_ontonotes_labels_pass_through_and_values_are_dropped(nlp):
+    doc = run(nlp, "Chinese firms in Shanghai earned $5 million on Monday.",
+              [("Chinese", "NORP"), ("Shanghai", "GPE"), ("$5 million", "MONEY"), ("Monday", "DATE")])
+    assert ents_of(doc) == {("Chinese", "NORP"), ("Shanghai", "GPE")}
+    assert get(doc, "Shanghai")._.country == "CN"
+
+
+def test_surname_mention_joins_full_name_in_same_document(nlp):
+    text = "President Lee Jae Myung went to China. Lee said ties matter. President Lee's visit ended."
+    doc = run(nlp, text, [("President Lee Jae Myung", "PER"), ("Lee", "PER")])
+    lees = [e for e in doc.ents if e.label_ == "PERSON"]
+    assert [e.text for e in lees] == ["Lee Jae Myung", "Lee", "Lee"]  # 's is not part of the span
+    assert len({e._.local_entity for e in lees}) == 1
+    assert lees[2]._.stage == "rule" and lees[2]._.title == "President"
+
+
+def test_east_asian_surname_first_and_western_surname_last_both_join(nlp):
+    doc = run(nlp, "Xi Jinping met Joe Biden. Xi smiled and Biden waved.",
+              [("Xi Jinping", "PER"), ("Joe Biden", "PER"), ("Xi", "PER"), ("Biden", "PER")])
+    by = {e.text: e._.local_entity for e in doc.ents}
+    assert by["Xi"] == by["Xi Jinping"] and by["Biden"] == by["Joe Biden"]
+    assert by["Xi"] != by["Biden"]
+
+
+def test_two_people_sharing_a_surname_stay_apart_and_bare_surname_joins_most_recent(nlp):
+    text = "Lee Kun Hee met Lee Kun Hee aides. Later Lee Jae Myung spoke. Lee said nothing."
+    doc = run(nlp, text, [("Lee Kun Hee", "PER"), ("Lee Kun Hee", "PER"), ("Lee Jae Myung", "PER"), ("Lee", "PER")])
+    kun, kun2, jae, bare = (e._.local_entity for e in doc.ents)
+    assert jae != kun and kun == kun2
+    assert bare == jae  # default "recent" policy: the nearest preceding full name, not the most frequent
+
+
+def test_frequent_surname_policy_is_configurable():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("newsie_entities", config={"config": {"surname_policy": "frequent"}})
+    text = "Lee Jae Myung met Lee Jae Myung aides and Lee Jae Myung staff, then Lee Kun Hee. Lee left."
+    doc = run(nlp, text, [("Lee Jae Myung", "PER"), ("Lee Jae Myung", "PER"), ("Lee Jae Myung", "PER"),
+                          ("Lee Kun Hee", "PER"), ("Lee", "PER")])
+    ents = list(doc.ents)
+    assert ents[-1]._.local_entity == ents[0]._.local_entity
+
+
+def test_spelling_variants_cluster_in_document(nlp):
+    doc = run(nlp, "Wi Sung Lac spoke. Later Wi Sung-lac left. Adviser Wi waved.",
+              [("Wi Sung Lac", "PER"), ("Wi Sung-lac", "PER"), ("Wi", "PER")])
+    assert len({e._.local_entity for e in doc.ents}) == 1
+    assert get(doc, "Wi")._.title == "Adviser"
+
+
+def test_ents_do_not_overlap_and_every_mention_has_the_contract(nlp):
+    text = "South Korean President Lee Jae Myung met Chinese leader Xi Jinping in Beijing near the Korean Peninsula."
+    doc = run(nlp, text, [("South Korean President Lee Jae Myung", "PER"), ("Xi Jinping", "PER")])
+    cells = [i for e in doc.ents for i in range(e.start, e.end)]
+    assert len(cells) == len(set(cells))
+    for e in doc.ents:
+        assert e.label_ in E.OUTPUT_LABELS
+        assert isinstance(e._.local_entity, int)
+        assert e._.stage in ("ner", "rule")
+        assert 0.0 <= e._.confidence <= 1.0
+
+
+def test_gazetteer_hit_inside_missed_name_is_not_added(nlp):
+    doc = run(nlp, "The China Daily and the Bank of Korea reported it.", [])
+    assert ("China", "GPE") not in ents_of(doc)
+
+
+def test_unknown_config_key_is_rejected():
+    nlp = spacy.blank("en")
+    with pytest.raises(ValueError):
+        nlp.add_pipe("newsie_entities", config={"config": {"no_such_option": 1}})
+
+
+def test_every_iso_country_has_a_row_and_valid_codes():
+    gz = E.load_gazetteer()
+    assert len(gz.countries) >= 245
+    for a2, (name, a3) in gz.countries.items():
+        assert len(a2) == 2 and a2.isupper() and len(a3) == 3 and a3.isupper(), (a2, a3, name)
+    for dem, (canon, a2) in gz.demonyms.items():
+        assert a2 is None or a2 in gz.countries, dem
+    for key, (canon, a2, kind) in gz.places.items():
+        assert a2 is None or a2 in gz.countries, key
+
+
+def test_normalization_matches_corpus_step():
+    from importlib import util
+    spec = util.spec_from_file_location("_canon_for_test", ROOT / "pipeline" / "corpus" / "canonicalize.py")
+    mod = util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    for s in ["Wi Sung-lac", "Lee’s", "S.Korea", "Côte d'Ivoire", "U.S."]:
+        assert mod._name_key(s) == E.name_key(s) and mod._lookup_key(s) == E.lookup_key(s)
+
+
+def test_title_alone_is_not_a_person(nlp):
+    doc = run(nlp, "He met Zhao Leji, Chairman of the congress.", [("Zhao Leji", "PER"), ("Chairman", "PER")])
+    assert ("Chairman", "PERSON") not in ents_of(doc)
+    assert get(doc, "Zhao Leji")._.title == "Chairman"
+
+
+def test_titled_person_tagged_org_becomes_person_but_company_names_stay_org(nlp):
+    doc = run(nlp, "Officials including National Security Adviser Wi Sung Lac met General Motors staff.",
+              [("National Security Adviser Wi Sung Lac", "ORG"), ("General Motors", "ORG")])
+    wi = get(doc, "Wi Sung Lac", "PERSON")
+    assert wi._.title == "National Security Adviser"
+    assert get(doc, "General Motors").label_ == "ORG"
+
+
+def test_name_split_at_internal_possessive_is_merged(nlp):
+    doc = run(nlp, "He chairs the National People's Congress today.", [("National People's", "ORG"), ("Congress", "ORG")])
+    assert ("National People's Congress", "ORG") in ents_of(doc)
+
+
+def test_hyphenated_name_cut_short_by_ner_is_extended(nlp):
+    doc = run(nlp, "Lee's security chief, Wi Sung-lac, outlined it.", [("Wi Sung-", "PER")])
+    assert get(doc, "Wi Sung-lac", "PERSON")._.title == "security chief"
+
+
+def test_headline_person_span_is_cut_to_a_name_known_in_the_document(nlp):
+    text = "President Lee Jae Myung Visits Beijing\nSouth Korean President Lee Jae Myung has arrived."
+    doc = run(nlp, text, [("Lee Jae Myung Visits Beijing", "PER"), ("Lee Jae Myung", "PER")])
+    persons = [e for e in doc.ents if e.label_ == "PERSON"]
+    assert [e.text for e in persons] == ["Lee Jae Myung", "Lee Jae Myung"]
+    assert persons[0]._.local_entity == persons[1]._.local_entity
+
+
+def test_demonym_cut_short_by_ner_is_completed(nlp):
+    doc = run(nlp, "A sitting South Korean president visited.", [("South", "MISC")])
+    sk = get(doc, "South Korean")
+    assert (sk.label_, sk._.country, sk._.stage) == ("NORP", "KR", "ner")
+
+
+@pytest.mark.parametrize("name_conf", [0.3, 0.99])
+def test_alias_mention_confidence_is_its_prior_capped_by_its_full_name(nlp, name_conf):
+    doc = run(nlp, "Lee Jae Myung spoke. Lee's aides left.", [("Lee Jae Myung", "PER")], confidence=name_conf)
+    alias = [e for e in doc.ents if e.text == "Lee"][0]
+    assert alias._.stage == "rule"
+    assert alias._.confidence == pytest.approx(min(name_conf, E.load_gazetteer().priors["name_alias"]))
+
+
+SAMPLES = sorted((ROOT / "corpus").glob("*.txt"))
+MODEL_DIR = ROOT / "pipeline" / "models" / "newsie_en_core"
+
+
+@pytest.mark.skipif(not (MODEL_DIR / "meta.json").exists(), reason="trained model not available")
+def test_sample_articles_with_the_model():
+    from pipeline.nlp import load_model
+    nlp = load_model("newsie_en_core")
+    nlp.add_pipe("newsie_entities")
+    found = {}
+    for path in SAMPLES:
+        doc = nlp(path.read_text(encoding="utf-8"))
+        for e in doc.ents:
+            found.setdefault(e.text, set()).add(e.label_)
+    for name in ["China", "Beijing", "Seoul", "South Korea", "Japan"]:
+        assert "GPE" in found.get(name, set()), name
+    assert "NORP" in found.get("South Korean", set())
+    assert "PERSON" in found.get("Xi Jinping", set())
