@@ -331,3 +331,36 @@ def test_sample_articles_with_the_model():
         assert "GPE" in found.get(name, set()), name
     assert "NORP" in found.get("South Korean", set())
     assert "PERSON" in found.get("Xi Jinping", set())
+
+
+def _doc_with_heading(text, ents):
+    import spacy
+    from spacy.tokens import Span
+
+    from pipeline.components import structure  # noqa: F401
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("newsie_structure")
+    doc = nlp(text)
+    doc.ents = [doc.char_span(s, e, label=label, alignment_mode="expand") for s, e, label in ents]
+    return nlp, doc
+
+
+def test_title_case_heading_words_not_named_in_the_body_are_not_entities():
+    text = "Navigating Alliances and Seeking Common Ground\nSamsung Electronics said sales rose.\n"
+    heading = "Navigating Alliances"
+    nlp, doc = _doc_with_heading(text, [(0, len(heading), "PER"), (text.index("Samsung"), text.index(" said"), "ORG")])
+    from pipeline.components.entities import EntityRefiner
+
+    doc = EntityRefiner(nlp, "newsie_entities", {})(doc)
+    assert [(e.text, e.label_) for e in doc.ents] == [("Samsung Electronics", "ORG")]
+
+
+def test_a_name_never_spans_a_line_break():
+    text = "A Delicate Diplomatic Mission\n\nThe timing of the visit is sensitive.\n"
+    nlp, doc = _doc_with_heading(text, [(2, text.index("The timing") + 3, "ORG")])
+    from pipeline.components.entities import EntityRefiner
+
+    doc = EntityRefiner(nlp, "newsie_entities", {"heading_names_need_body": False})(doc)
+    assert all("\n" not in e.text for e in doc.ents)
+    assert [e.text for e in doc.ents] == ["Delicate Diplomatic Mission"]

@@ -52,6 +52,9 @@ DEFAULT_CONFIG = {
     "unknown_loc_label": "GPE",  # raw LOC not in the gazetteer and without a LOC cue
     "drop_labels": list(DROPPED_LABELS),
     "surname_policy": "recent",  # "recent" | "frequent"
+    # Title-case headlines fool the NER ("Navigating Alliances" as PERSON): a name
+    # only in a heading must also occur in the body, unless the gazetteer knows it.
+    "heading_names_need_body": True,
 }
 
 POSSESSIVE = {"'s", "’s", "'", "’", "'S", "’S"}
@@ -261,6 +264,8 @@ class EntityRefiner:
             mentions.extend(self._refine(doc, start, end, raw, conf, stage))
         mentions = self._resolve_overlaps(mentions)
         mentions = self._truncate_to_known_names(doc, mentions)
+        if self.cfg["heading_names_need_body"] and doc._.headings:
+            mentions = self._drop_heading_only_names(doc, mentions)
         if self.cfg["add_rule_mentions"]:
             mentions = self._add_gazetteer_mentions(doc, mentions)
         if self.cfg["add_alias_mentions"]:
@@ -285,6 +290,13 @@ class EntityRefiner:
 
     # ---- refinement of one NER span ---------------------------------------------------------
     def _trim(self, doc: Doc, start: int, end: int) -> tuple[int, int]:
+        # A name never runs across a line break (a heading and the line after it).
+        for i in range(start, end):
+            if doc[i].is_space and "\n" in doc[i].text:
+                end = i
+                break
+        while end > start and doc[end - 1].is_space:
+            end -= 1
         while end > start and (doc[end - 1].text in POSSESSIVE or doc[end - 1].is_punct and doc[end - 1].text not in (".",)):
             end -= 1
         # lowercase determiners only: "The Hague" keeps its article
@@ -315,6 +327,29 @@ class EntityRefiner:
                     continue
             out.append(item)
         return out
+
+    def _drop_heading_only_names(self, doc: Doc, mentions: list[Mention]) -> list[Mention]:
+        """Drop NER names inside headings that the body never uses (see DEFAULT_CONFIG)."""
+        headings = sorted(doc._.headings)
+        body_parts, pos = [], 0
+        for start, end in headings:
+            body_parts.append(doc.text[pos:start])
+            pos = end
+        body_parts.append(doc.text[pos:])
+        body = " ".join(body_parts)
+
+        def in_heading(m: Mention) -> bool:
+            char = doc[m.start].idx
+            return any(start <= char < end for start, end in headings)
+
+        kept = []
+        for m in mentions:
+            text = doc[m.start:m.end].text
+            known = self.gz.place(text) is not None or text in self.gz.demonyms
+            if m.stage == "ner" and not known and in_heading(m) and text not in body:
+                continue
+            kept.append(m)
+        return kept
 
     def _truncate_to_known_names(self, doc: Doc, mentions: list[Mention]) -> list[Mention]:
         """A PERSON span that starts with another PERSON mention's full name and runs on
