@@ -35,6 +35,8 @@ import re
 import sys
 from pathlib import Path
 
+from pipeline.resources import read_tsv
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 OUT_DIR = PACKAGE_DIR / "data" / "cameo"
 DEFAULT_SOURCE = PACKAGE_DIR.parent.parent / "shared" / "data" / "cameo" / "CAMEO.2.0.txt"
@@ -244,18 +246,6 @@ def _write(path: Path, cols: list[str], rows: list[dict], note: str) -> None:
         w.writerow(cols)
         for r in rows:
             w.writerow([r[c] for c in cols])
-
-
-def read_tsv(path: Path, columns: list[str]) -> list[dict]:
-    out = []
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if not line.strip() or line.startswith("#"):
-                continue
-            cells = line.rstrip("\n").split("\t")
-            cells += [""] * (len(columns) - len(cells))
-            out.append(dict(zip(columns, cells)))
-    return out
 
 
 def main(argv=None) -> int:

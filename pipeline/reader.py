@@ -232,6 +232,19 @@ def _finish(doc: SourceDocument, max_chars: int) -> SourceDocument:
     return doc
 
 
+def _document(doc_id: str, rel: str, text: str, encoding: str, meta: dict, problems: list[str],
+              max_chars: int) -> SourceDocument:
+    """A decoded document with its metadata; metadata problems are logged and kept."""
+    for p in problems:
+        log.warning("%s: %s", rel, p)
+    doc = SourceDocument(
+        doc_id=doc_id, path=rel, text=text, encoding=encoding,
+        sha256=fingerprint(text, meta), errors=tuple(("read", p) for p in problems),
+        **{k: meta.get(k) for k in META_FIELDS},
+    )
+    return _finish(doc, max_chars)
+
+
 def read_file(root: Path, path: Path, *, max_chars: int, max_bytes: int) -> Iterator[SourceDocument]:
     """Yield the documents held by one file."""
     rel = path.relative_to(root).as_posix()
@@ -286,14 +299,7 @@ def read_file(root: Path, path: Path, *, max_chars: int, max_bytes: int) -> Iter
     if suffix in HTML_SUFFIXES:
         meta.setdefault("title", html_title(text))
         text = html_to_text(text)
-    for p in problems:
-        log.warning("%s: %s", rel, p)
-    doc = SourceDocument(
-        doc_id=doc_id, path=rel, text=text, encoding=encoding,
-        sha256=fingerprint(text, meta), errors=tuple(("read", p) for p in problems),
-        **{k: meta.get(k) for k in META_FIELDS},
-    )
-    yield _finish(doc, max_chars)
+    yield _document(doc_id, rel, text, encoding, meta, problems, max_chars)
 
 
 def _read_jsonl(rel: str, stem: str, text: str, encoding: str, max_chars: int) -> Iterator[SourceDocument]:
@@ -314,14 +320,7 @@ def _read_jsonl(rel: str, stem: str, text: str, encoding: str, max_chars: int) -
             yield _fail(doc_id, rel, f"line {lineno}: field 'text' missing or not a string")
             continue
         meta, problems = read_metadata(raw, f"line {lineno}")
-        for p in problems:
-            log.warning("%s: %s", rel, p)
-        doc = SourceDocument(
-            doc_id=doc_id, path=rel, text=body, encoding=encoding,
-            sha256=fingerprint(body, meta), errors=tuple(("read", p) for p in problems),
-            **{k: meta.get(k) for k in META_FIELDS},
-        )
-        yield _finish(doc, max_chars)
+        yield _document(doc_id, rel, body, encoding, meta, problems, max_chars)
 
 
 def detect_language(text: str) -> Optional[str]:

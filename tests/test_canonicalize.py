@@ -1,8 +1,6 @@
 """Specifications of corpus-level entity canonicalization."""
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import time
 from pathlib import Path
 
@@ -10,21 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import pipeline.corpus.canonicalize as C
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _canonicalize_module():
-    try:
-        return importlib.import_module("pipeline.corpus.canonicalize")
-    except ImportError:  # a sibling corpus step is not importable yet: load ours alone
-        spec = importlib.util.spec_from_file_location(
-            "_newsie_canonicalize", ROOT / "pipeline" / "corpus" / "canonicalize.py")
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        return mod
-
-
-C = _canonicalize_module()
 COLUMNS = ["doc_id", "mention_id", "start_char", "end_char", "text", "label", "confidence", "stage",
            "title", "local_entity", "country"]
 

@@ -23,14 +23,14 @@ full names are never merged with each other.
 """
 from __future__ import annotations
 
-import csv
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
 from spacy.language import Language
+
+from ..resources import lookup_key, name_key, read_tsv, strip_accents  # noqa: F401  (re-exported for tests)
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
@@ -61,39 +61,6 @@ POSSESSIVE = {"'s", "’s", "'", "’", "'S", "’S"}
 DETERMINERS = {"the", "a", "an"}
 POSSESSIVE_PRONOUNS = {"his", "her", "its", "their", "our", "my", "your"}
 APPOSITIVE_END = {"of", ",", ".", ";", ":", "at", "for", "in", "and", "who", "said", ")", "-", "—", "–"}
-
-
-# --------------------------------------------------------------------------- normalization
-def strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def lookup_key(text: str) -> str:
-    """Key for gazetteer look-ups: case, accents, periods, hyphens, apostrophe style ignored."""
-    text = strip_accents(text).replace("’", "'").replace("‘", "'").casefold()
-    text = text.replace(".", "")
-    for dash in ("-", "‐", "‑", "–", "—"):
-        text = text.replace(dash, " ")
-    return " ".join(text.split())
-
-
-def name_key(text: str) -> str:
-    """Key for person/organisation names: lookup_key without a trailing possessive."""
-    key = lookup_key(text)
-    if key.endswith(" 's") or key.endswith("'s"):
-        key = key[:-2].rstrip()
-    elif key.endswith("'"):
-        key = key[:-1].rstrip()
-    return key.replace("'", "")
-
-
-# --------------------------------------------------------------------------- data tables
-def _read_tsv(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        lines = [line for line in fh if line.strip() and not line.startswith("#")]
-    reader = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
-    return [{k: (v or "").strip() for k, v in row.items()} for row in reader]
 
 
 def _split_aliases(value: str) -> list[tuple[str, bool]]:
@@ -152,7 +119,7 @@ def load_gazetteer(data_dir: Optional[str] = None) -> Gazetteer:
         if previous is None or kind == "country":
             gz.places[key] = (canonical, alpha2, kind)
 
-    for row in _read_tsv(folder / "countries.tsv"):
+    for row in read_tsv(folder / "countries.tsv"):
         a2, name = row["alpha2"], row["name"]
         gz.countries[a2] = (name, row["alpha3"])
         rule_ok = row["rule_ok"] == "1"
@@ -163,7 +130,7 @@ def load_gazetteer(data_dir: Optional[str] = None) -> Gazetteer:
             add_place(alias, name, a2, "country")
             if rule_ok and alias_ok:
                 gz.rule_phrases.append((alias, "GPE", "country", name, a2))
-    for row in _read_tsv(folder / "places.tsv"):
+    for row in read_tsv(folder / "places.tsv"):
         a2, name, kind = row["alpha2"], row["name"], row["kind"]
         rule_ok = row["rule_ok"] == "1"
         source = "capital" if kind == "capital" else "city"
@@ -180,14 +147,14 @@ def load_gazetteer(data_dir: Optional[str] = None) -> Gazetteer:
         for s, lab, src, can, a2 in gz.rule_phrases
     ]
     gz.rule_gpe_surfaces = {s for s, lab, *_ in gz.rule_phrases if lab == "GPE"}
-    for row in _read_tsv(folder / "demonyms.tsv"):
+    for row in read_tsv(folder / "demonyms.tsv"):
         dem, a2 = row["demonym"], row["alpha2"] or None
         forms = [dem] + [p.strip() for p in row["plural"].split("|") if p.strip()]
         for form in forms:
             gz.demonyms.setdefault(form, (dem, a2))
             if row["rule_ok"] == "1":
                 gz.rule_phrases.append((form, "NORP", "demonym", dem, a2))
-    for row in _read_tsv(folder / "cues.tsv"):
+    for row in read_tsv(folder / "cues.tsv"):
         tokens = tuple(row["cue"].split())
         applies = set(row["applies_to"].split("|"))
         gz.cues.append((tokens, row["label"], applies, row["where"]))
@@ -195,14 +162,14 @@ def load_gazetteer(data_dir: Optional[str] = None) -> Gazetteer:
             gz.loc_last_cues.add(tokens[0])
     # longest cues first so "Hall of the People" wins over "People"
     gz.cues.sort(key=lambda c: -len(c[0]))
-    for row in _read_tsv(folder / "titles.tsv"):
+    for row in read_tsv(folder / "titles.tsv"):
         word, kind = row["word"].casefold(), row["kind"]
         {"head": gz.title_heads, "modifier": gz.title_modifiers, "qualifier": gz.title_qualifiers,
          "honorific": gz.honorifics}[kind].add(word)
     leaders_path = folder / "leaders.tsv"
     if leaders_path.exists():
-        gz.leaders = {name_key(r["name"]): r["alpha2"] for r in _read_tsv(leaders_path)}
-    for row in _read_tsv(folder / "priors.tsv"):
+        gz.leaders = {name_key(r["name"]): r["alpha2"] for r in read_tsv(leaders_path)}
+    for row in read_tsv(folder / "priors.tsv"):
         gz.priors[row["source"]] = float(row["prior"])
     return gz
 

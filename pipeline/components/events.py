@@ -53,6 +53,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .. import extensions  # noqa: F401
 from ..extensions import Event, EventActor
+from ..resources import read_tsv
 from .relations import (
     ACTOR_LABELS,
     AGENT_DEPS,
@@ -75,7 +76,6 @@ from .relations import (
     is_verb,
     lemma_of,
     load_priors,
-    read_table,
     subject_tokens,
     with_conjuncts,
 )
@@ -101,17 +101,17 @@ KNOWN_CONFIG_KEYS = frozenset({"negation", "min_confidence", "require_target"})
 @lru_cache(maxsize=None)
 def load_tables():
     verbs: dict[str, dict[str, dict]] = {}
-    for r in read_table(DATA_DIR / "verbs.tsv", ["lemma", "pattern", "code", "rcode", "label", "block", "source", "forms"]):
+    for r in read_tsv(DATA_DIR / "verbs.tsv", ["lemma", "pattern", "code", "rcode", "label", "block", "source", "forms"]):
         if r["lemma"] == "lemma":
             continue  # header
         verbs.setdefault(r["lemma"], {})[r["pattern"]] = r
     patterns: dict[str, list[dict]] = {}
-    for r in read_table(DATA_DIR / "patterns.tsv", ["block", "pattern", "code", "rcode", "label"]):
+    for r in read_tsv(DATA_DIR / "patterns.tsv", ["block", "pattern", "code", "rcode", "label"]):
         if r["block"] == "block":
             continue
         patterns.setdefault(r["block"], []).append(r)
-    nouns = {r["noun"]: r for r in read_table(DATA_DIR / "nouns.tsv", ["noun", "code", "requires", "note"])}
-    codes = {r["code"]: r["label"] for r in read_table(DATA_DIR / "codes.tsv", ["code", "label", "root", "root_label"])
+    nouns = {r["noun"]: r for r in read_tsv(DATA_DIR / "nouns.tsv", ["noun", "code", "requires", "note"])}
+    codes = {r["code"]: r["label"] for r in read_tsv(DATA_DIR / "codes.tsv", ["code", "label", "root", "root_label"])
              if r["code"] != "code"}
     forms: dict[str, str] = {}
     for lemma, rows in verbs.items():

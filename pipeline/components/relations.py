@@ -34,6 +34,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .. import extensions  # noqa: F401  (registers Doc/Span extensions)
 from ..extensions import Relation
+from ..resources import read_tsv
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "relations"
 
@@ -75,21 +76,9 @@ KNOWN_CONFIG_KEYS = frozenset({"min_confidence", "resolve_pronouns"})
 
 
 # --- data tables ----------------------------------------------------------------------
-def read_table(path: Path, columns: list[str]) -> list[dict]:
-    rows = []
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if not line.strip() or line.startswith("#"):
-                continue
-            cells = line.rstrip("\n").split("\t")
-            cells += [""] * (len(columns) - len(cells))
-            rows.append(dict(zip(columns, cells)))
-    return rows
-
-
 @lru_cache(maxsize=None)
 def load_triggers() -> dict[tuple[str, str], dict]:
-    rows = read_table(DATA_DIR / "triggers.tsv", ["lemma", "pos", "predicate", "objects", "family"])
+    rows = read_tsv(DATA_DIR / "triggers.tsv", ["lemma", "pos", "predicate", "objects", "family"])
     return {(r["lemma"], r["pos"]): r for r in rows}
 
 
@@ -101,7 +90,7 @@ def load_non_office_titles() -> frozenset:
 
 @lru_cache(maxsize=None)
 def load_priors(path: Path = DATA_DIR / "confidence.tsv") -> dict[str, float]:
-    rows = read_table(path, ["family", "prior", "n_checked", "n_correct", "note"])
+    rows = read_tsv(path, ["family", "prior", "n_checked", "n_correct", "note"])
     return {r["family"]: float(r["prior"]) for r in rows}
 
 

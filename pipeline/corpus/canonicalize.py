@@ -30,37 +30,17 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
 import pandas as pd
+from ..resources import lookup_key, name_key
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "entities"
 ENTITY_COLUMNS = ["entity_id", "name", "label", "aliases", "title", "country", "n_mentions", "n_docs", "confidence"]
 _POSSESSIVE_SUFFIXES = ("'s", "’s", "'S", "’S", "'", "’")
-
-
-# Kept identical to pipeline.components.entities.lookup_key/name_key (tested); duplicated so that
-# the corpus step does not import spaCy components.
-def _lookup_key(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.replace("’", "'").replace("‘", "'").casefold().replace(".", "")
-    for dash in ("-", "‐", "‑", "–", "—"):
-        text = text.replace(dash, " ")
-    return " ".join(text.split())
-
-
-def _name_key(text: str) -> str:
-    key = _lookup_key(text)
-    if key.endswith(" 's") or key.endswith("'s"):
-        key = key[:-2].rstrip()
-    elif key.endswith("'"):
-        key = key[:-1].rstrip()
-    return key.replace("'", "")
 
 
 def _clean_surface(text: str) -> str:
@@ -87,14 +67,14 @@ def _alias_tables(data_dir: Optional[str] = None) -> tuple[dict, dict]:
         for row in _rows(folder / table):
             name = row["name"]
             for alias in [name] + [a.strip().lstrip("~") for a in row["aliases"].split("|") if a.strip()]:
-                key = _lookup_key(alias)
+                key = lookup_key(alias)
                 # a country's own name wins over a same-named place (Singapore, Georgia)
                 if table == "countries.tsv" or key not in gpe:
                     gpe[key] = name
     norp: dict = {}
     for row in _rows(folder / "demonyms.tsv"):
         for form in [row["demonym"]] + [p.strip() for p in row["plural"].split("|") if p.strip()]:
-            norp.setdefault(_lookup_key(form), row["demonym"])
+            norp.setdefault(lookup_key(form), row["demonym"])
     return gpe, norp
 
 
@@ -138,12 +118,12 @@ def canonicalize_entities(mentions: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
     pair_u, pair_inv = np.unique(pair, return_inverse=True)
 
     def key_of(lab: str, surf: str) -> str:
-        look = _lookup_key(surf)
+        look = lookup_key(surf)
         if lab == "GPE" and look in gpe_alias:
-            return _lookup_key(gpe_alias[look])
+            return lookup_key(gpe_alias[look])
         if lab == "NORP" and look in norp_alias:
-            return _lookup_key(norp_alias[look])
-        return _name_key(surf)
+            return lookup_key(norp_alias[look])
+        return name_key(surf)
 
     pair_keys = [key_of(label_u[p // len(text_u)], surf_of_text[p % len(text_u)]) for p in pair_u]
     pkey_c, key_u = codes(pair_keys)
@@ -208,8 +188,8 @@ def canonicalize_entities(mentions: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
                               ascending=[True, False, False, False, False, True], kind="mergesort")
             .drop_duplicates("ent").set_index("ent")["surf"])
     ents["name"] = surf_u[best.reindex(ents.index).to_numpy()]
-    canon = {"GPE": {_lookup_key(v): v for v in gpe_alias.values()},
-             "NORP": {_lookup_key(v): v for v in norp_alias.values()}}
+    canon = {"GPE": {lookup_key(v): v for v in gpe_alias.values()},
+             "NORP": {lookup_key(v): v for v in norp_alias.values()}}
     ents["name"] = [canon.get(lab, {}).get(k, name) for lab, k, name in zip(ents["label"], ents["ekey"], ents["name"])]
     pairs = forms[["ent", "surf"]].drop_duplicates().sort_values(["ent", "surf"], kind="mergesort")
     e_arr = pairs["ent"].to_numpy()
