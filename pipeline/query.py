@@ -89,6 +89,7 @@ def _lists_as_python(df: pd.DataFrame) -> pd.DataFrame:
 
 def write_csv(df: pd.DataFrame, path: Union[str, Path]) -> Path:
     """A query result as CSV in the tables' convention: lists as JSON arrays, NULL as empty."""
+    from .store import csv_cell  # one CSV convention for all outputs
     import csv
     import io
     import os
@@ -97,26 +98,12 @@ def write_csv(df: pd.DataFrame, path: Union[str, Path]) -> Path:
     writer = csv.writer(sio, lineterminator="\n")
     writer.writerow([str(c) for c in df.columns])
     for row in df.itertuples(index=False, name=None):
-        writer.writerow([_csv_cell(v) for v in row])
+        writer.writerow([csv_cell(None if _is_missing(v) else v) for v in row])
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_bytes(sio.getvalue().encode("utf-8"))
     os.replace(tmp, path)
     return path
-
-
-def _csv_cell(value: Any) -> str:
-    if hasattr(value, "tolist") and not isinstance(value, str):
-        value = value.tolist()
-    if isinstance(value, (list, tuple)):
-        return json.dumps(list(value), ensure_ascii=False, default=str)
-    if _is_missing(value):
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
 
 
 def _is_missing(value: Any) -> bool:

@@ -101,7 +101,10 @@ def to_arrow(table: str, rows: list[dict]) -> pa.Table:
     return pa.table(columns, schema=schema)
 
 
-def _csv_cell(value: object) -> str:
+def csv_cell(value: object) -> str:
+    """A value as a CSV cell: NULL empty, lists as JSON arrays, floats exact."""
+    if hasattr(value, "tolist") and not isinstance(value, str):  # numpy scalars and arrays
+        value = value.tolist()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -156,7 +159,7 @@ class TableWriter:
             self._parquet.write_table(to_arrow(self.table, rows))
         if self._csv is not None:
             names = self.schema.names
-            self._csv_writer.writerows([_csv_cell(row.get(n)) for n in names] for row in rows)
+            self._csv_writer.writerows([csv_cell(row.get(n)) for n in names] for row in rows)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
