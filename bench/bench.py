@@ -1,7 +1,7 @@
 """newsie benchmark: throughput, scaling, memory and incremental cost.
 
 Builds corpora of N documents from the sentences in ../shared/data (CoNLL++ and
-GUM regrouped into documents of about 20 sentences), then measures, each in a
+GUM regrouped into documents of 8 sentences), then measures, each in a
 fresh process so peak RSS is that run's own:
 
 * a bare ``nlp.pipe`` pass of the configured model over the same texts,
@@ -15,17 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SENTENCES_PER_DOC = 20
+SENTENCES_PER_DOC = 8
 
 
 def conll_sentences(path: Path):
@@ -63,8 +60,8 @@ def build_corpus(folder: Path, n_docs: int, pool: list[str]) -> int:
     for i in range(n_docs):
         start = (i * SENTENCES_PER_DOC) % len(pool)
         chunk = [pool[(start + j) % len(pool)] for j in range(SENTENCES_PER_DOC)]
-        # Paragraphs of five sentences, as articles have.
-        text = "\n".join(" ".join(chunk[k:k + 5]) for k in range(0, len(chunk), 5)) + "\n"
+        # Paragraphs of four sentences, as articles have.
+        text = "\n".join(" ".join(chunk[k:k + 4]) for k in range(0, len(chunk), 4)) + "\n"
         words += len(text.split())
         (folder / f"doc{i:06d}.txt").write_text(text, encoding="utf-8")
     return words

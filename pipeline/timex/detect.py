@@ -1,0 +1,172 @@
+"""Candidate detection: run the compiled rule regexes, filter, resolve overlaps."""
+from __future__ import annotations
+
+import re
+from typing import NamedTuple, Optional
+
+from .lexicon import Lexicon, load_lexicon
+
+
+class Candidate(NamedTuple):
+    start: int
+    end: int
+    text: str
+    rule: str
+    kind: str
+    type: str
+    priority: int
+    groups: dict  # named group -> matched text (only non-empty groups)
+    offsets: dict  # named group -> (start, end) in the text
+
+
+_YEAR_STOP_NEXT = re.compile(
+    r"\s+(?:million|billion|thousand|shares?|people|troops|employees|workers|tons?|miles|feet|"
+    r"points|jobs|cars|units|members|acres|dollars|votes|cases|pounds|barrels|yen|marks|francs|"
+    r"students|soldiers|residents|seats|homes|copies|rooms|meters|kilometers|percent)\b",
+    re.IGNORECASE,
+)
+_PREP_BEFORE = re.compile(
+    r"(?:\b(?:in|of|since|until|till|by|from|through|to|during|before|after|last|this|next|early|late|mid|and|or|"
+    r"on|between|about|around|that|every|each)\s+|-)$",
+    re.IGNORECASE,
+)
+
+
+_WORD_YEAR_BEFORE = re.compile(
+    r"(?:\b(?:in|of|since|until|till|by|from|through|to|during|before|after|between|and|year|early|late|mid|"
+    r"january|february|march|april|may|june|july|august|september|october|november|december)\s+|-|^|[.!?]\s+)$",
+    re.IGNORECASE,
+)
+
+
+def _word_year_ok(m: re.Match, text: str) -> bool:
+    """A year in words needs a temporal context before it ("in nineteen ninety-six")."""
+    s = m.start("year")
+    return bool(_WORD_YEAR_BEFORE.search(text[max(0, s - 12):s]))
+
+
+def _ok(m: re.Match, rule, text: str, lex: Lexicon) -> bool:
+    g = m.groupdict()
+    if g.get("year") and not g["year"].isdigit():
+        if lex.year(g["year"]) is None or not _word_year_ok(m, text):
+            return False
+        g["year"] = str(lex.year(g["year"]))
+    for key in ("month", "weekday"):
+        val = g.get(key)
+        if not val:
+            continue
+        s = m.start(key)
+        if not val[0].isupper():
+            return False
+        low = val.lower()
+        if low in lex.abbrev_need_period and (m.end(key) >= len(text) or text[m.end(key)] != "."):
+            return False
+        if key == "month" and low in ("may", "march") and rule.kind == "month":
+            if not (g.get("rel") or g.get("mod")) and not _PREP_BEFORE.search(text[max(0, s - 12):s]):
+                return False
+    if rule.kind == "weekday_set" and not (g.get("every") or g.get("plural")):
+        return False
+    if rule.kind in ("year", "year_range"):
+        if _YEAR_STOP_NEXT.match(text, m.end()):
+            return False
+        y = int(g["year"])
+        if y < 1900 and not (g.get("fiscal") or g.get("mod")) and not _PREP_BEFORE.search(text[max(0, m.start() - 12):m.start()]):
+            return False
+        before = text[max(0, m.start() - 3):m.start()]
+        if re.search(r"(?:No\.|#)\s*$", before) or re.search(r"[\d,.]$", before.rstrip()[-1:] or " ") and before.endswith(("."," ,")):
+            return False
+    if rule.kind == "quarter_ref":
+        if (g.get("qunit") or "").lower() == "period" and not (g.get("qrel") or g.get("year")):
+            return False
+    if rule.kind in ("duration", "past_unit"):
+        unit = (g.get("unit") or "").lower()
+        after = text[m.end():m.end() + 30]
+        # "three-quarters of its food", "more than a quarter of the market": fractions, not periods
+        if unit in ("quarter", "quarters") and _FRACTION_OF.match(after):
+            return False
+        # "a second group", "a second betrayal": the ordinal, not one second
+        if unit == "second" and _ORDINAL_NEXT.match(after):
+            return False
+    if rule.kind == "vague_duration":
+        # "the years" alone is too ambiguous unless a modifier is present
+        drel = (g.get("drel") or "").lower()
+        if drel == "the" and (g.get("unit") or "").lower() in ("seconds", "minutes", "hours", "days"):
+            return False
+    if rule.kind in ("month_day", "day_range"):
+        try:
+            d = int(g["day"])
+        except (TypeError, ValueError):
+            return False
+        if not 1 <= d <= 31:
+            return False
+        if g.get("day2") and not 1 <= int(g["day2"]) <= 31:
+            return False
+    if rule.kind == "time":
+        if g.get("hour") is not None and g.get("ampm") and int(g["hour"]) > 12:
+            return False
+    return True
+
+
+_FRACTION_OF = re.compile(r"\s+of\s+(?!(?:this|last|next|the)\s+(?:fiscal\s+)?year\b)"
+                          r"(?:the|its|his|her|their|our|all|a|an|this|that|these|those|[$\d])", re.IGNORECASE)
+_ORDINAL_NEXT = re.compile(r"\s+(?!(?:of|or|and|to|in|on|at|for|ago|later|earlier|before|after|longer|too|the|that|when|he|she|they|it|we|i)\b)[a-z]", re.IGNORECASE)
+_LEAD_ARTICLE = re.compile(r"(?:the|a|an)\s+", re.IGNORECASE)
+# "a six year transition", "the two day rally": a number with a singular unit is an adjective; the article
+# belongs to the noun phrase, not to the timex
+_ADJ_DURATION = re.compile(r"(\S+(?:[\s-]\S+)?)\s+(?:second|minute|hour|day|week|month|year|decade)", re.IGNORECASE)
+
+
+def _adjectival_duration(rest: str, lex: Lexicon) -> bool:
+    m = _ADJ_DURATION.fullmatch(rest)
+    if not m:
+        return False
+    n = lex.number(m.group(1))
+    return n is not None and n > 1
+
+
+def _keeps_period(before: str, lex: Lexicon) -> bool:
+    word = re.split(r"[\s,]+", before)[-1].lower()
+    if "." in word:  # a.m.
+        return True
+    full = {"may", "june", "july", "march", "april"}
+    return (word in lex.months or word in lex.weekdays) and len(word) <= 4 and word not in full
+
+
+def find_candidates(text: str, lex: Optional[Lexicon] = None) -> list[Candidate]:
+    """All non-overlapping candidate expressions, longest (then highest priority) first."""
+    lex = lex or load_lexicon()
+    found = []
+    for rule in lex.rules:
+        for m in rule.regex.finditer(text):
+            if m.end() == m.start():
+                continue
+            # trim trailing whitespace captured by optional groups
+            end = m.end()
+            while end > m.start() and text[end - 1].isspace():
+                end -= 1
+            if not _ok(m, rule, text, lex):
+                continue
+            if text[end - 1] == "." and not _keeps_period(text[m.start():end - 1], lex):
+                end -= 1
+            start = m.start()
+            # TimeML: the article of a hyphenated adjective ("a two-year", "the third-quarter") is outside
+            lead = _LEAD_ARTICLE.match(text, start, end)
+            if lead and (("-" in text[lead.end():end] and " " not in text[lead.end():end].strip())
+                         or _adjectival_duration(text[lead.end():end], lex)):
+                start = lead.end()
+            groups = {k: v for k, v in m.groupdict().items() if v}
+            if "year" in groups and not groups["year"].isdigit():
+                groups["year"] = str(lex.year(groups["year"]))
+            offsets = {k: m.span(k) for k in groups}
+            found.append(Candidate(start, end, text[start:end], rule.name, rule.kind, rule.type,
+                                   rule.priority, groups, offsets))
+    found.sort(key=lambda c: (-(c.end - c.start), -c.priority, c.start))
+    taken: list[Candidate] = []
+    occupied: list[tuple[int, int]] = []
+    for c in found:
+        if any(c.start < e and s < c.end for s, e in occupied):
+            continue
+        taken.append(c)
+        occupied.append((c.start, c.end))
+    taken.sort(key=lambda c: c.start)
+    return taken

@@ -1,0 +1,140 @@
+"""Sentence spans and the tense governing a temporal expression.
+
+With POS tags (``tokens`` given as (start, end, lower, tag) tuples) VBD/VBN
+mean past and MD will/shall or "going to" mean future; without tags, word
+lists from the lexicon's [tense] table are used.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional, Sequence
+
+from .lexicon import Lexicon
+
+_SENT_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])|\n\s*")
+_ABBREV = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Sen|Rep|Gov|Gen|Col|Lt|Sgt|Capt|Prof|Jr|Sr|Inc|Corp|Co|Ltd|No|Jan|Feb|Mar|Apr|Jun|Jul|"
+    r"Aug|Sept|Sep|Oct|Nov|Dec|Mon|Tue|Tues|Wed|Thu|Thurs|Fri|Sat|Sun|vs|U\.S|U\.N|[A-Z])\.)$"
+)
+_WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    spans = []
+    start = 0
+    for m in _SENT_END.finditer(text):
+        if m.group(0).startswith("\n") or not _ABBREV.search(text[max(0, m.start() - 8):m.start()]):
+            if m.start() > start:
+                spans.append((start, m.start()))
+            start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+_CUE_CACHE: dict = {}
+
+
+def _cues(lex: Lexicon):
+    hit = _CUE_CACHE.get(id(lex))
+    if hit is not None:
+        return hit
+    t = lex.tense
+    _CUE_CACHE[id(lex)] = out = (frozenset(t["future"]), tuple(t["future_phrases"]), frozenset(t["past"]),
+            t.get("past_suffix", "ed"), frozenset(t["present"]), frozenset(t["not_past"]),
+            frozenset(t.get("reporting", ())))
+    return out
+
+
+_PHRASE_CACHE: dict = {}
+
+
+def _phrase_regex(lex: Lexicon) -> re.Pattern:
+    """One regex for all future-tense phrases (compiled once per lexicon)."""
+    if id(lex) not in _PHRASE_CACHE:
+        phrases = sorted(lex.tense["future_phrases"], key=len, reverse=True)
+        _PHRASE_CACHE[id(lex)] = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\b",
+                                            re.IGNORECASE)
+    return _PHRASE_CACHE[id(lex)]
+
+
+_REPORT_CACHE: dict = {}
+
+
+def _reporting_before(lex: Lexicon) -> Optional[re.Pattern]:
+    if id(lex) not in _REPORT_CACHE:
+        pat = lex.tense.get("reporting_before")
+        _REPORT_CACHE[id(lex)] = re.compile(pat, re.IGNORECASE) if pat else None
+    return _REPORT_CACHE[id(lex)]
+
+
+def _word_cue(w: str, lex: Lexicon) -> Optional[str]:
+    future, _, past, suffix, present, not_past, reporting = _cues(lex)
+    lw = w.lower()
+    if lw in reporting:
+        return None
+    if lw in future:
+        return "future"
+    if lw in past:
+        return "past"
+    if lw in present:
+        return "present"
+    if lw.endswith(suffix) and len(lw) > 4 and lw not in not_past and w[0].islower():
+        return "past"
+    return None
+
+
+def tense_at(text: str, sent: tuple[int, int], tstart: int, tend: int, lex: Lexicon,
+             tokens: Optional[Sequence[tuple]] = None) -> Optional[str]:
+    """Tense of the clause around ``text[tstart:tend]`` within sentence ``sent``."""
+    s, e = sent
+    rep = _reporting_before(lex)
+    if rep is not None and rep.search(text, max(s, tstart - 40), tstart):
+        return "past"
+    cues: list[tuple[int, str]] = []  # (distance, tense)
+    reporting = _cues(lex)[6]
+    seg = text[s:e]
+    for m in _phrase_regex(lex).finditer(seg):
+        pos = s + m.start()
+        if tstart <= pos < tend:
+            continue
+        cues.append((min(abs(pos - tend), abs(s + m.end() - tstart)), "future"))
+    if tokens:
+        for (a, b, lw, tag) in tokens:
+            if b <= s or a >= e or (tstart <= a < tend) or lw in reporting:
+                continue
+            if tag == "MD":
+                t = "future" if lw in ("will", "'ll", "shall", "wo") else None
+            elif tag == "VBD":
+                t = "past"
+            elif tag == "VBN":
+                t = "past"
+            elif tag in ("VBZ", "VBP"):
+                t = "present"
+            else:
+                t = None
+            if t:
+                cues.append((min(abs(a - tend), abs(b - tstart)), t))
+    else:
+        for m in _WORD.finditer(seg):
+            a, b = s + m.start(), s + m.end()
+            if tstart <= a < tend:
+                continue
+            t = _word_cue(m.group(0), lex)
+            if t:
+                cues.append((min(abs(a - tend), abs(b - tstart)), t))
+    if not cues:
+        return None
+    cues.sort(key=lambda c: c[0])
+    best = cues[0][1]
+    if best == "present":
+        # a present-tense verb right next to the expression; look for a close past/future cue
+        for d, t in cues[1:3]:
+            if t != "present" and d <= cues[0][0] + 12:
+                return t
+        return "present"
+    return best
+
+
+def direction_of(tense: Optional[str]) -> Optional[str]:
+    return tense if tense in ("past", "future") else None

@@ -1,0 +1,172 @@
+"""Specifications of the temporal tagger's rules added from the TBAQ error analysis."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline.timex.tagger import tag_text  # noqa: E402
+
+
+def tags(text, published=None):
+    return {t.text: t for t in tag_text(text, published)[0]}
+
+
+def value_of(text, surface, published=None):
+    got = tags(text, published)
+    assert surface in got, f"{surface!r} not tagged; got {sorted(got)}"
+    return got[surface].value
+
+
+# ---------------------------------------------------------------- detection
+@pytest.mark.parametrize("text,surface,value", [
+    ("In nineteen ninety-six Keating was convicted.", "nineteen ninety-six", "1996"),
+    ("His promise to halve unemployment by the year two thousand.", "the year two thousand", "2000"),
+    ("In January nineteen ninety-seven, a bomb exploded.", "January nineteen ninety-seven", "1997-01"),
+    ("It was founded in two thousand and one.", "two thousand and one", "2001"),
+])
+def test_years_written_in_words(text, surface, value):
+    assert value_of(text, surface, "1998-02-02") == value
+
+
+def test_number_words_without_temporal_context_are_not_years():
+    assert tags("Some families kept their secrets for more than two thousand years.", "1998-02-02").get(
+        "two thousand") is None
+
+
+@pytest.mark.parametrize("text,first,second", [
+    ("Doctors declined between 1982 and 1992.", "1982", "1992"),
+    ("He was arrested at least twice from 1991 to 1997.", "1991", "1997"),
+])
+def test_years_joined_by_words_are_two_timexes(text, first, second):
+    got = tags(text, "1999-01-01")
+    assert got[first].value == first and got[second].value == second
+
+
+def test_hyphenated_year_range_stays_one_timex():
+    t = tags("during 1985-1987 it grew", "1999-01-01")["1985-1987"]
+    assert (t.value, t.begin, t.end) == ("1985", "1985-01-01", "1987-12-31")
+
+
+@pytest.mark.parametrize("text", [
+    "Mr. Reupke, 52 years old, will retire.",
+    "The offer is open to employees 55 years old or older.",
+    "Iraq imports about three-quarters of its foodstuffs.",
+    "Junk funds account for more than a quarter of the market.",
+    "A second group of directors sold shares.",
+    "It would be a second betrayal.",
+])
+def test_ages_fractions_and_ordinals_are_not_timexes(text):
+    assert tags(text, "1999-01-01") == {}
+
+
+def test_quarter_of_a_year_is_still_a_timex():
+    assert value_of("Sales rose in the first quarter of 1990.", "the first quarter of 1990", "1989-10-26") == "1990-Q1"
+
+
+@pytest.mark.parametrize("text,surface", [
+    ("Allies joined after a six year trans-Atlantic wait.", "six year"),
+    ("They began the two day rally.", "two day"),
+])
+def test_article_of_an_adjectival_duration_is_outside_the_extent(text, surface):
+    assert tags(text, "1999-01-01")[surface].value.startswith("P")
+
+
+def test_article_stays_with_a_noun_duration():
+    assert "the past year" in tags("Hate groups grew over the past year.", "1998-03-03")
+
+
+# ---------------------------------------------------------------- tense and direction
+def test_reporting_verb_right_before_a_weekday_makes_it_the_past_one():
+    text = '"We will concentrate more on our own core businesses," Mr. Gerstner said Friday.'
+    assert value_of(text, "Friday", "1989-10-30") == "1989-10-27"  # a Monday article
+
+
+def test_plans_point_to_the_future():
+    text = "Protesters planned a large demonstration in Little Havana on Saturday."
+    assert value_of(text, "Saturday", "2000-01-07") == "2000-01-08"  # a Friday article
+
+
+def test_past_tense_month_just_ahead_is_this_year():
+    assert value_of("Dealers placed heavy buy orders for November.", "November", "1989-10-30") == "1989-11"
+    assert value_of("She made the remarks in November.", "November", "2026-01-04") == "2025-11"
+
+
+def test_past_tense_month_day_follows_the_tense_beyond_four_months():
+    text = "The businesses had revenue of $76 million for the year ended March 31."
+    assert value_of(text, "March 31", "1989-11-01") == "1989-03-31"
+
+
+# ---------------------------------------------------------------- earnings reports
+def test_latest_quarter_is_the_reported_quarter_not_a_year_ago_comparison():
+    text = ("Du Pont's profit rose in the third quarter. Sales in the 1988 third quarter were lower. "
+            "Sales in the latest quarter were $8.5 billion.")
+    got = tags(text, "1989-10-26")
+    assert got["the third quarter"].value == "1989-Q3"
+    assert got["the latest quarter"].value == "1989-Q3"
+
+
+def test_a_year_ago_before_the_quarter_is_named_refers_to_that_quarter_last_year():
+    text = "Net income fell to $5 million from $9 million a year ago. Third-quarter sales rose 4%."
+    assert value_of(text, "a year ago", "1989-10-26") == "1988-Q3"
+
+
+def test_a_quarter_spoken_of_in_the_future_is_not_the_reported_one():
+    text = "Analysts expect the trend to continue into the fourth quarter. A year earlier, demand was strong."
+    assert value_of(text, "A year earlier", "1989-10-26") == "1988"
+
+
+def test_year_period_takes_the_reported_quarter():
+    text = "Profit rose in the third quarter. In the 1988 period, it fell."
+    assert value_of(text, "the 1988 period", "1989-10-26") == "1988-Q3"
+    assert value_of("In the 1988 period, it fell.", "the 1988 period", "1989-10-26") == "1988"
+
+
+# ---------------------------------------------------------------- other expressions
+@pytest.mark.parametrize("text,surface,published,value", [
+    ("Elian was found on Thanksgiving Day clinging to an inner tube.", "Thanksgiving Day", "2000-01-07", "1999-11-25"),
+    ("He was found in the Atlantic last Thanksgiving.", "last Thanksgiving", "2000-04-01", "1999-11-25"),
+    ("It is a theme from now to Election Day.", "Election Day", "1998-10-26", "1998-11-03"),
+    ("Stores close on Memorial Day.", "Memorial Day", "1999-05-20", "1999-05-31"),
+    ("It happened on Christmas Day 1999.", "Christmas Day 1999", None, "1999-12-25"),
+])
+def test_holidays_including_floating_ones(text, surface, published, value):
+    assert value_of(text, surface, published) == value
+
+
+@pytest.mark.parametrize("text,surface,value", [
+    ("In January this year, police arrived.", "January this year", "1998-01"),
+    ("But in June last year, the leadership split.", "June last year", "1997-06"),
+    ("They join in April next year.", "April next year", "1999-04"),
+])
+def test_month_with_relative_year(text, surface, value):
+    assert value_of(text, surface, "1998-02-19") == value
+
+
+def test_components_package_registers_the_timex_factory():
+    from spacy.language import Language
+
+    import pipeline.components  # noqa: F401
+
+    assert Language.has_factory("newsie_timex")
+    assert not (ROOT / "pipeline" / "timex" / "registry.py").exists()
+
+
+@pytest.mark.parametrize("text,surface,value", [
+    ("Munero fled to Florida in June 1998 and returned to Cuba later that year.", "later that year", "1998"),
+    ("On May 22, 1995, Farkas was made a general, and the following year he was appointed.",
+     "the following year", "1996"),
+    ("Slepian was killed on Oct. 23, 1998. Earlier that day, the family sent a fax.", "Earlier that day", "1998-10-23"),
+    ("In March 1989 the board met. The following month, the company put itself up for sale.",
+     "The following month", "1989-04"),
+])
+def test_anaphoric_units_take_the_narrative_date(text, surface, value):
+    assert value_of(text, surface, "2000-01-07") == value
+
+
+def test_that_day_alone_is_generic():
+    assert tags("Market makers can suffer losses on trades made that day.", "1999-01-01") == {}
