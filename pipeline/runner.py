@@ -173,8 +173,7 @@ def process_batch(batch: list[SourceDocument], timeout: float) -> list[tuple[str
 def _iter_sources(corpus: Path, config: Config, paths: list[Path]) -> Iterator[SourceDocument]:
     inp = config["input"]
     for path in paths:
-        for doc in read_file(corpus, path, max_chars=inp["max_chars"], max_bytes=inp["max_bytes"]):
-            yield with_language(doc, inp["languages"], inp["other_languages"])
+        yield from read_file(corpus, path, max_chars=inp["max_chars"], max_bytes=inp["max_bytes"])
 
 
 def _batches(items: Iterable[SourceDocument], size: int) -> Iterator[list[SourceDocument]]:
@@ -236,6 +235,7 @@ def run(corpus: Path, out_dir: Path, config: Config, *, workers: Optional[int] =
             if total_callback is not None:
                 total_callback(len(paths))
             seen: set[str] = set()
+            inp = config["input"]
 
             def pending() -> Iterator[SourceDocument]:
                 """Documents that need the pipeline; others are stored or reused here."""
@@ -249,14 +249,17 @@ def run(corpus: Path, out_dir: Path, config: Config, *, workers: Optional[int] =
                         src = replace(src, doc_id=f"{src.doc_id}~{src.path}", status="error",
                                       error=f"duplicate doc_id '{src.doc_id}' (another file has the same name)")
                     seen.add(src.doc_id)
+                    if src.status == "ok" and stored.get(src.doc_id) == (src.sha256, version):
+                        summary.reused += 1  # includes documents skipped for their language
+                        continue
+                    if src.status == "ok":
+                        # Only new or changed documents pay for language identification.
+                        src = with_language(src, inp["languages"], inp["other_languages"])
                     if src.status != "ok":
-                        failed_batch.append((src.doc_id, None, version, failed_document_rows(src)))
+                        failed_batch.append((src.doc_id, src.sha256 or None, version, failed_document_rows(src)))
                         if len(failed_batch) >= batch_size:
                             store.put_many(failed_batch)
                             failed_batch = []
-                        continue
-                    if stored.get(src.doc_id) == (src.sha256, version):
-                        summary.reused += 1
                         continue
                     yield src
                 if failed_batch:
