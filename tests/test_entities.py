@@ -341,3 +341,33 @@ def test_a_name_never_spans_a_line_break():
     doc = EntityRefiner(nlp, "newsie_entities", {"heading_names_need_body": False})(doc)
     assert all("\n" not in e.text for e in doc.ents)
     assert [e.text for e in doc.ents] == ["Delicate Diplomatic Mission"]
+
+
+def test_a_multiword_name_keeps_one_label_within_an_article():
+    import spacy
+
+    from pipeline.components.entities import EntityRefiner
+
+    nlp = spacy.blank("en")
+    text = "Summit with Xi Jinping. Xi Jinping spoke. Xi Jinping left."
+    doc = nlp(text)
+    spans = []
+    for i, label in zip([text.index("Xi"), text.index("Xi", 20), text.rindex("Xi")], ["ORG", "PER", "PER"]):
+        span = doc.char_span(i, i + len("Xi Jinping"), label=label)
+        span._.confidence = 0.7
+        spans.append(span)
+    doc.ents = spans
+    doc = EntityRefiner(nlp, "newsie_entities", {})(doc)
+    assert [e.label_ for e in doc.ents] == ["PERSON", "PERSON", "PERSON"]
+
+
+def test_a_word_just_before_a_name_can_set_its_type():
+    import spacy
+
+    from pipeline.components.entities import EntityRefiner
+
+    nlp = spacy.blank("en")
+    doc = nlp("He spoke to state broadcaster CCTV on Monday.")
+    doc.ents = [doc.char_span(30, 34, label="PER")]
+    doc = EntityRefiner(nlp, "newsie_entities", {})(doc)
+    assert [(e.text, e.label_) for e in doc.ents] == [("CCTV", "ORG")]

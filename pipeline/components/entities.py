@@ -57,10 +57,24 @@ DEFAULT_CONFIG = {
     "heading_names_need_body": True,
 }
 
+# Labels a name may be relabelled between for within-article consistency.
+HARMONIZED_LABELS = frozenset({"PERSON", "ORG", "MISC"})
 POSSESSIVE = {"'s", "’s", "'", "’", "'S", "’S"}
 DETERMINERS = {"the", "a", "an"}
 POSSESSIVE_PRONOUNS = {"his", "her", "its", "their", "our", "my", "your"}
 APPOSITIVE_END = {"of", ",", ".", ";", ":", "at", "for", "in", "and", "who", "said", ")", "-", "—", "–"}
+
+
+def is_title_case_heading(line: str) -> bool:
+    """Three or more words, most of them capitalised, not shouted in capitals.
+
+    Lines with digits or brackets are rows of results tables ("Tim Henman
+    ( Britain ) beat Doug Flach"), not headings, even without final punctuation.
+    """
+    words = [w for w in line.split() if w[:1].isalpha()]
+    if len(words) < 3 or line.isupper() or any(ch.isdigit() or ch in "()[]" for ch in line):
+        return False
+    return sum(w[0].isupper() for w in words) / len(words) >= 0.6
 
 
 def _split_aliases(value: str) -> list[tuple[str, bool]]:
@@ -238,6 +252,7 @@ class EntityRefiner:
         if self.cfg["add_alias_mentions"]:
             mentions = self._add_alias_mentions(doc, mentions)
         mentions.sort(key=lambda m: m.start)
+        self._harmonize_labels(doc, mentions)
         self._find_titles(doc, mentions)
         self._cluster(doc, mentions)
         doc.ents = [self._to_span(doc, m) for m in mentions]
@@ -295,9 +310,32 @@ class EntityRefiner:
             out.append(item)
         return out
 
+    def _harmonize_labels(self, doc: Doc, mentions: list[Mention]) -> None:
+        """One sense per discourse: a multi-word name keeps one label within an article.
+
+        "Xi Jinping" tagged ORG in a headline and PERSON three times in the body
+        is a PERSON; the label with the larger summed confidence wins.
+        """
+        votes: dict[str, dict[str, float]] = {}
+        for m in mentions:
+            if m.end - m.start >= 2 and m.label in HARMONIZED_LABELS:
+                key = name_key(doc[m.start:m.end].text)
+                label_votes = votes.setdefault(key, {})
+                label_votes[m.label] = label_votes.get(m.label, 0.0) + (m.confidence or 0.5)
+        for m in mentions:
+            if m.end - m.start >= 2 and m.label in HARMONIZED_LABELS:
+                label_votes = votes[name_key(doc[m.start:m.end].text)]
+                m.label = max(sorted(label_votes), key=lambda label: label_votes[label])
+
     def _drop_heading_only_names(self, doc: Doc, mentions: list[Mention]) -> list[Mention]:
-        """Drop NER names inside headings that the body never uses (see DEFAULT_CONFIG)."""
-        headings = sorted(doc._.headings)
+        """Drop NER names inside title-case headings that the body never uses (see DEFAULT_CONFIG).
+
+        Only title-case headings of three or more words fool the NER this way;
+        short lines such as bylines ("Peter Blackburn") or datelines are left alone.
+        """
+        headings = sorted(h for h in doc._.headings if is_title_case_heading(doc.text[h[0]:h[1]]))
+        if not headings:
+            return mentions
         body_parts, pos = [], 0
         for start, end in headings:
             body_parts.append(doc.text[pos:start])
@@ -450,6 +488,9 @@ class EntityRefiner:
                     return label
             elif where == "any":
                 if any(tuple(words[i:i + n]) == tokens for i in range(len(words) - n + 1)):
+                    return label
+            elif where == "left":  # the words just before the span: "state broadcaster CCTV"
+                if start >= n and tuple(t.lower_ for t in doc[start - n:start]) == tokens:
                     return label
         return None
 
