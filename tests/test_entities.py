@@ -371,3 +371,15 @@ def test_a_word_just_before_a_name_can_set_its_type():
     doc.ents = [doc.char_span(30, 34, label="PER")]
     doc = EntityRefiner(nlp, "newsie_entities", {})(doc)
     assert [(e.text, e.label_) for e in doc.ents] == [("CCTV", "ORG")]
+
+
+def test_a_demonym_before_a_place_cue_word_is_part_of_the_place_name():
+    import spacy
+
+    from pipeline.components.entities import EntityRefiner
+
+    nlp = spacy.blank("en")
+    doc = nlp("Talks on the Korean Peninsula resumed.")
+    doc.ents = [doc.char_span(13, 19, label="MISC")]
+    doc = EntityRefiner(nlp, "newsie_entities", {})(doc)
+    assert [(e.text, e.label_) for e in doc.ents] == [("Korean Peninsula", "LOC")]

@@ -1,5 +1,6 @@
 """Reading files into documents: encodings, formats, metadata and bad input."""
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,12 @@ def test_non_english_article_is_skipped_with_its_language(tmp_path):
     assert doc.language == "fr" and doc.status == "skipped" and "fr" in doc.error
     kept = with_language(read_one(tmp_path, "fr.txt"), ["en"], "process")
     assert kept.status == "ok"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_unreadable_file_is_an_error_with_the_reason(tmp_path):
+    path = tmp_path / "secret.txt"
+    path.write_text(ARTICLE)
+    path.chmod(0)
+    doc = read_one(tmp_path, "secret.txt")
+    assert doc.status == "error" and "cannot read file" in doc.error

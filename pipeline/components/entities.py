@@ -381,6 +381,10 @@ class EntityRefiner:
         if (end + 1 < len(doc) and doc[end].text in ("-", "‑") and not doc[end - 1].whitespace_
                 and not doc[end].whitespace_ and doc[end + 1].is_alpha):
             end += 2
+        # "Korean" + "Peninsula": the NER stopped before a place cue word; the
+        # name includes it (and the cue then makes it a LOC).
+        if end < len(doc) and doc[end].text in self.gz.loc_last_cues and coarse in ("MISC", "LOC", "GPE"):
+            end += 1
         if coarse is None:  # WORK_OF_ART, LANGUAGE, custom labels: pass through
             return [Mention(start, end, raw, conf, stage)]
         text = doc[start:end].text
