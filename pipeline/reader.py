@@ -14,6 +14,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -28,6 +29,7 @@ WESTERN_ENCODINGS = ("cp1252", "latin_1", "iso8859_15")
 # Language identification is trusted only above these (see detect_language).
 MIN_LANGUAGE_PROBABILITY = 0.80
 MIN_LATIN_LETTERS = 60
+ENGLISH_FUNCTION_WORD_SHARE = 0.15
 
 
 @dataclass(frozen=True)
@@ -323,6 +325,23 @@ def _read_jsonl(rel: str, stem: str, text: str, encoding: str, max_chars: int) -
         yield _document(doc_id, rel, body, encoding, meta, problems, max_chars)
 
 
+@lru_cache(maxsize=1)
+def english_function_words() -> frozenset[str]:
+    path = Path(__file__).resolve().parent / "data" / "input" / "english_function_words.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+def looks_english(text: str, n_words: int = 400) -> bool:
+    """A cheap, reliable yes for ordinary English prose (the statistical detector costs ~6 ms a document)."""
+    words = [w.strip(".,;:!?\"'()[]").lower() for w in text[:20_000].split()[:n_words]]
+    words = [w for w in words if w]
+    if len(words) < 20:
+        return False
+    function = english_function_words()
+    return sum(w in function for w in words) / len(words) >= ENGLISH_FUNCTION_WORD_SHARE
+
+
 def detect_language(text: str) -> Optional[str]:
     """ISO 639-1 code of the text's language (deterministic), or None when unsure.
 
@@ -333,6 +352,8 @@ def detect_language(text: str) -> Optional[str]:
     from langdetect import DetectorFactory, detect_langs
     from langdetect.lang_detect_exception import LangDetectException
 
+    if looks_english(text):
+        return "en"
     DetectorFactory.seed = 0
     sample = text[:5000]
     letters = [ch for ch in sample if ch.isalpha()]

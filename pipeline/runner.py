@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import itertools
 import logging
 import os
 import signal
@@ -270,9 +271,12 @@ def run(corpus: Path, out_dir: Path, config: Config, *, workers: Optional[int] =
                 summary.processed += len(results)
 
             batches = _batches(pending(), batch_size)
-            # Starting worker processes (each loads the model) only pays off
-            # when there is more than one batch of work.
-            n_workers = min(n_workers, max(1, -(-len(paths) // batch_size)))
+            # Starting worker processes (each loads the model) only pays off when
+            # there is more than one batch of work: look two batches ahead.
+            ahead = list(itertools.islice(batches, 2))
+            batches = itertools.chain(ahead, batches)
+            if len(ahead) < 2:
+                n_workers = 1
             if backend == "dask":
                 _run_dask(batches, n_workers, scheduler, config, timeout, save)
             elif n_workers == 1:

@@ -24,7 +24,7 @@ def output_bytes(out: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def corpus_of_twelve(tmp_path_factory) -> Path:
-    """The sample articles plus ten shorter articles cut from them."""
+    """The sample articles plus ten shorter articles cut from them, and thirty filler notes."""
     root = tmp_path_factory.mktemp("twelve") / "corpus"
     root.mkdir()
     texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))]
@@ -33,6 +33,10 @@ def corpus_of_twelve(tmp_path_factory) -> Path:
     for i in range(10):
         lines = [line for line in texts[i % 2].splitlines() if line.strip()]
         (root / f"cut{i:02d}.txt").write_text("\n".join(lines[i % 5: i % 5 + 6]) + "\n", encoding="utf-8")
+    # More batches, so that a killed run has work left at any moment.
+    for i in range(30):
+        line = [line for line in texts[i % 2].splitlines() if line.strip()][i % 9]
+        (root / f"note{i:02d}.txt").write_text(line + "\n", encoding="utf-8")
     return root
 
 
@@ -46,7 +50,7 @@ def reference(corpus_of_twelve, tmp_path_factory) -> Path:
 def test_dask_local_cluster_writes_the_same_tables_as_local_processes(corpus_of_twelve, reference, tmp_path):
     pytest.importorskip("distributed")
     summary = run(corpus_of_twelve, tmp_path, load_config(overrides=SMALL_BATCHES), workers=2, backend="dask")
-    assert summary.processed == 12
+    assert summary.processed == 42
     assert output_bytes(tmp_path) == output_bytes(reference)
 
 
@@ -73,9 +77,9 @@ def test_runs_killed_at_random_points_then_rerun_give_the_uninterrupted_result(c
                "--config", str(config), "--quiet"]
     rng = random.Random(7)
     kills = 0
-    for _attempt in range(4):
+    for _attempt in range(5):
         proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(1.0, 8.0))
+        time.sleep(rng.uniform(1.0, 5.0))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1

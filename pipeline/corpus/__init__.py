@@ -9,30 +9,27 @@ from __future__ import annotations
 from typing import Iterable
 
 import pandas as pd
+import pyarrow as pa
 
 from ..schema import TABLES
 from .canonicalize import canonicalize_entities
 from .events import merge_events
 
 MENTION_INPUT_COLUMNS = TABLES["mentions"].names + ["local_entity"]
+# Every column a corpus step returns, typed as in the output tables.
+_ROW_SCHEMA = pa.unify_schemas([TABLES[t] for t in ("mentions", "entities", "events", "event_clusters")],
+                               promote_options="permissive")
 CONFIDENT_TABLES = ("mentions", "entities", "timexes", "relations", "events", "event_clusters")
 
 
 def records(df: pd.DataFrame, columns: list[str]) -> list[dict]:
-    """DataFrame rows as plain Python values (None for missing), for the writers."""
-    out = []
-    for row in df[[c for c in columns if c in df.columns]].to_dict(orient="records"):
-        clean = {}
-        for key, value in row.items():
-            if hasattr(value, "tolist"):  # numpy arrays and scalars
-                value = value.tolist()
-            if isinstance(value, float) and value != value:
-                value = None
-            elif value is pd.NA or value is pd.NaT:
-                value = None
-            clean[key] = value
-        out.append(clean)
-    return out
+    """DataFrame rows as plain Python values (None for missing), for the writers.
+
+    Goes through Arrow, whose conversion to Python is an order of magnitude
+    faster than ``DataFrame.to_dict`` and maps NaN/NA to None.
+    """
+    schema = pa.schema([f for f in _ROW_SCHEMA if f.name in columns and f.name in df.columns])
+    return pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False).to_pylist()
 
 
 def resolve_entities(mention_rows: Iterable[dict]) -> tuple[list[dict], list[dict], dict[str, str]]:
