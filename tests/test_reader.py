@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import CORPUS
 from pipeline.reader import decode, doc_id_for, read_file, scan, with_language
 
 LIMITS = dict(max_chars=5_000_000, max_bytes=50_000_000)
@@ -153,3 +154,14 @@ def test_unreadable_file_is_an_error_with_the_reason(tmp_path):
     path.chmod(0)
     doc = read_one(tmp_path, "secret.txt")
     assert doc.status == "error" and "cannot read file" in doc.error
+
+
+def test_english_prose_is_recognised_by_its_function_words_and_other_languages_are_not():
+    from pipeline.reader import looks_english
+
+    assert looks_english((CORPUS / sorted(p.name for p in CORPUS.glob("*.txt"))[0]).read_text(encoding="utf-8"))
+    assert not looks_english(
+        "Il presidente sudcoreano è arrivato a Pechino domenica per una visita di Stato di quattro giorni. "
+        "Incontrerà lunedì il leader cinese per discutere di commercio e sicurezza in una regione segnata "
+        "da tensioni, ha detto la presidenza in un comunicato.")
+    assert not looks_english("The the the.")  # too short to judge
