@@ -4,6 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
+from conftest import CONLL_SAMPLE as CONLL
 import spacy
 from spacy.language import Language
 
@@ -18,22 +20,6 @@ from pipeline.training.convert import (
     read_conllu,
 )
 
-CONLL = """-DOCSTART- -X- -X- O
-
-EU NNP B-NP B-ORG
-rejects VBZ B-VP O
-German JJ B-NP B-MISC
-call NN I-NP O
-. . O O
-
-Peter NNP B-NP B-PER
-Blackburn NNP I-NP I-PER
-
--DOCSTART- -X- -X- O
-
-BRUSSELS NNP B-NP B-LOC
-1996-08-22 CD I-NP O
-"""
 
 CONLLU = """# newdoc id = GUM_news_test
 # sent_id = GUM_news_test-1

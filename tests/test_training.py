@@ -5,6 +5,8 @@ import json
 from pathlib import Path
 
 import pytest
+
+from conftest import CONLL_SAMPLE as CONLL
 import spacy
 from spacy.tokens import DocBin
 
@@ -31,22 +33,6 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-CONLL = """-DOCSTART- -X- -X- O
-
-EU NNP B-NP B-ORG
-rejects VBZ B-VP O
-German JJ B-NP B-MISC
-call NN I-NP O
-. . O O
-
-Peter NNP B-NP B-PER
-Blackburn NNP I-NP I-PER
-
--DOCSTART- -X- -X- O
-
-BRUSSELS NNP B-NP B-LOC
-1996-08-22 CD I-NP O
-"""
 
 
 def test_conll_reader_keeps_document_boundaries(tmp_path):

@@ -741,21 +741,26 @@ def _year_earlier(cand, g, anchor, direction, ctx, lex):
     return _norm("DATE", f"{anchor.year - 1:04d}", cand, True)
 
 
+def _unit_value(base: date, unit: str, off: int) -> Optional[str]:
+    """The calendar year/month/week/quarter ``off`` units from ``base``, or None for other units."""
+    if unit == "year":
+        return f"{base.year + off:04d}"
+    if unit == "month":
+        y, m = add_months(base.year, base.month, off)
+        return f"{y:04d}-{m:02d}"
+    if unit == "week":
+        return week_value(base + timedelta(weeks=off))
+    if unit == "quarter":
+        return shift(base, off, "Q", None, 0)[0]
+    return None
+
+
 def _year_end(cand, g, anchor, direction, ctx, lex):
     unit = (g.get("unit2") or "year").lower()
     off = {"this": 0, "next": 1, "last": -1}.get((g.get("rel") or "").lower(), 0)
     if anchor is None:
         return _norm("DATE", _ref_for(off) if off else "XXXX", cand, True)
-    if unit == "year":
-        return _norm("DATE", f"{anchor.year + off:04d}", cand, True)
-    if unit == "month":
-        y, m = add_months(anchor.year, anchor.month, off)
-        return _norm("DATE", f"{y:04d}-{m:02d}", cand, True)
-    if unit == "week":
-        return _norm("DATE", week_value(anchor + timedelta(weeks=off)), cand, True)
-    if unit == "quarter":
-        return _norm("DATE", shift(anchor, off, "Q", None, 0)[0], cand, True)
-    return _norm("DATE", f"{anchor.year // 10:03d}", cand, True)
+    return _norm("DATE", _unit_value(anchor, unit, off) or f"{anchor.year // 10:03d}", cand, True)
 
 
 ANAPHORIC_OFFSET = {"that": 0, "the same": 0, "that same": 0, "the following": 1, "the next": 1,
@@ -772,20 +777,11 @@ def _anaphoric(cand, g, anchor, direction, ctx, lex):
         return None  # "that day" alone is mostly generic ("trades made that day")
     if base is None:
         return _norm("DATE", _ref_for(off) if off else "XXXX", cand, True)
-    if unit == "year":
-        return _norm("DATE", f"{base.year + off:04d}", cand, True)
-    if unit == "month":
-        y, m = add_months(base.year, base.month, off)
-        return _norm("DATE", f"{y:04d}-{m:02d}", cand, True)
-    if unit == "week":
-        return _norm("DATE", week_value(base + timedelta(weeks=off)), cand, True)
-    if unit == "quarter":
-        if ctx and ctx.last_quarter:
-            qy, qq = (int(x) for x in ctx.last_quarter.split("-Q"))
-            q = qy * 4 + qq - 1 + off
-            return _norm("DATE", f"{q // 4:04d}-Q{q % 4 + 1}", cand, True)
-        return _norm("DATE", shift(base, off, "Q", None, 0)[0], cand, True)
-    return _norm("DATE", iso(base + timedelta(days=off)), cand, True)
+    if unit == "quarter" and ctx and ctx.last_quarter:
+        qy, qq = (int(x) for x in ctx.last_quarter.split("-Q"))
+        q = qy * 4 + qq - 1 + off
+        return _norm("DATE", f"{q // 4:04d}-Q{q % 4 + 1}", cand, True)
+    return _norm("DATE", _unit_value(base, unit, off) or iso(base + timedelta(days=off)), cand, True)
 
 
 _KINDS = {
