@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +26,7 @@ META_FIELDS = ("title", "published", "source", "url", "language")
 HTML_SUFFIXES = (".html", ".htm")
 # Share of control characters (other than whitespace) above which text is binary.
 BINARY_CONTROL_RATIO = 0.05
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0e-\x1f]")  # C0 controls but whitespace
 WESTERN_ENCODINGS = ("cp1252", "latin_1", "iso8859_15")
 # Language identification is trusted only above these (see detect_language).
 MIN_LANGUAGE_PROBABILITY = 0.80
@@ -145,8 +147,7 @@ def looks_binary(data: bytes, text: Optional[str] = None) -> bool:
         return True
     sample = (text if text is not None else "")[:8192]
     if sample:
-        controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f\v")
-        return controls / len(sample) > BINARY_CONTROL_RATIO
+        return len(CONTROL_CHARACTERS.findall(sample)) / len(sample) > BINARY_CONTROL_RATIO
     return False
 
 

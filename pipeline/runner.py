@@ -362,16 +362,18 @@ def _write_tables(store: ResultStore, out_dir: Path, formats: list[str], min_con
     Only what the corpus steps need (mentions, events, documents) is held in
     memory; the large tables (texts, sentences, timexes) stream through.
     """
-    from .corpus import keep_confident, link_relation, resolve_entities, resolve_events
+    from .corpus import entity_frames, frame_to_arrow, keep_confident, link_relation, resolve_events
 
     documents = list(store.rows("documents"))
-    mentions, entities, entity_of = resolve_entities(store.rows("mentions"))
+    mentions, entities, entity_of = entity_frames(store.rows("mentions"))
     events, clusters = resolve_events(store.rows("events"), entity_of, documents)
-    in_memory = {"documents": documents, "mentions": mentions, "entities": entities,
-                 "events": events, "event_clusters": clusters}
+    in_memory = {"documents": documents, "events": events, "event_clusters": clusters}
+    frames = {"mentions": mentions, "entities": entities}
     for table in TABLES:
         with TableWriter(out_dir, table, formats) as writer:
-            if table in in_memory:
+            if table in frames:
+                writer.write_arrow(frame_to_arrow(frames.pop(table), table, min_confidence))
+            elif table in in_memory:
                 writer.write(sort_rows(table, keep_confident(table, in_memory[table], min_confidence)))
             else:
                 for doc_rows in store.iter_table(table):

@@ -103,6 +103,11 @@ def to_arrow(table: str, rows: list[dict]) -> pa.Table:
 
 def csv_cell(value: object) -> str:
     """A value as a CSV cell: NULL empty, lists as JSON arrays, floats exact."""
+    kind = type(value)
+    if kind is str:  # the common cases first: this runs for every cell of every table
+        return value
+    if kind is int:
+        return str(value)
     if hasattr(value, "tolist") and not isinstance(value, str):  # numpy scalars and arrays
         value = value.tolist()
     if value is None:
@@ -148,6 +153,13 @@ class TableWriter:
     def write(self, rows: Iterable[dict]) -> None:
         self._pending.extend(rows)
         if len(self._pending) >= self.CHUNK_ROWS:
+            self._flush()
+
+    def write_arrow(self, table: pa.Table) -> None:
+        """Rows already in an Arrow table (in final order), converted to Python a chunk at a time."""
+        self._flush()
+        for start in range(0, table.num_rows, self.CHUNK_ROWS):
+            self.write(table.slice(start, self.CHUNK_ROWS).to_pylist())
             self._flush()
 
     def _flush(self) -> None:

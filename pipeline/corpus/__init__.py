@@ -32,12 +32,42 @@ def records(df: pd.DataFrame, columns: list[str]) -> list[dict]:
     return pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False).to_pylist()
 
 
-def resolve_entities(mention_rows: Iterable[dict]) -> tuple[list[dict], list[dict], dict[str, str]]:
-    """Canonical entities: (mentions with entity_id, entities, mention_id -> entity_id)."""
-    mentions = pd.DataFrame(list(mention_rows), columns=MENTION_INPUT_COLUMNS)
+def entity_frames(mention_rows: Iterable[dict], chunk_rows: int = 20_000
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """Canonical entities as frames: (mentions with entity_id, entities, mention_id -> entity_id).
+
+    Rows are turned into columns a chunk at a time, so a large corpus never
+    holds all mentions as Python dicts at once.
+    """
+    chunks, chunk = [], []
+    for row in mention_rows:
+        chunk.append(row)
+        if len(chunk) >= chunk_rows:
+            chunks.append(pd.DataFrame(chunk, columns=MENTION_INPUT_COLUMNS))
+            chunk = []
+    chunks.append(pd.DataFrame(chunk, columns=MENTION_INPUT_COLUMNS))
+    mentions = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
+    del chunks, chunk
     mentions, entities = canonicalize_entities(mentions)
     entity_of = dict(zip(mentions["mention_id"], mentions["entity_id"]))
+    return mentions, entities, entity_of
+
+
+def resolve_entities(mention_rows: Iterable[dict]) -> tuple[list[dict], list[dict], dict[str, str]]:
+    """Canonical entities as rows: (mentions with entity_id, entities, mention_id -> entity_id)."""
+    mentions, entities, entity_of = entity_frames(mention_rows)
     return records(mentions, TABLES["mentions"].names), records(entities, TABLES["entities"].names), entity_of
+
+
+def frame_to_arrow(df: pd.DataFrame, table: str, min_confidence: float = 0.0) -> pa.Table:
+    """A corpus-step frame as an output table: schema, confidence filter, row order."""
+    from ..schema import SORT_KEYS
+
+    schema = TABLES[table]
+    if min_confidence > 0 and table in CONFIDENT_TABLES:
+        df = df[df["confidence"].isna() | (df["confidence"] >= min_confidence)]
+    arrow = pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
+    return arrow.sort_by([(key, "ascending") for key in SORT_KEYS[table]])
 
 
 def link_relation(row: dict, entity_of: dict[str, str]) -> dict:
