@@ -1,7 +1,5 @@
 """`newsie run` end to end: tables, offsets, determinism, incremental runs, bad input."""
-import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path

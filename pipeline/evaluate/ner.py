@@ -85,18 +85,9 @@ def calibration(confidences: list[float], correct: list[bool], n_bins: int = N_B
 
 def _build(config, log):
     from ..config import load_config
-    from ..nlp import build_nlp, load_model
+    from ..nlp import build_nlp
 
-    config = config or load_config()
-    try:
-        return build_nlp(config), "full newsie pipeline (build_nlp)"
-    except Exception as exc:  # TODO(lead): remove once every stage exists
-        log(f"WARNING: build_nlp failed ({type(exc).__name__}: {exc}); "
-            f"falling back to the model alone (load_model({config.model!r}))")
-        from ..training.train import import_mention_confidence
-
-        import_mention_confidence()
-        return load_model(config.model), "model only (build_nlp failed)"
+    return build_nlp(config or load_config()), "full newsie pipeline (build_nlp)"
 
 
 def evaluate_ner(gold: Path, config=None, *, log: Callable[[str], None] = print, nlp=None) -> dict:

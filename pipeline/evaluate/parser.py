@@ -20,9 +20,7 @@ SYNTAX_COMPONENTS = ("tok2vec", "tagger", "morphologizer", "parser", "lemmatizer
 def _load(config, log):
     from ..config import load_config
     from ..nlp import load_model
-    from ..training.train import import_mention_confidence
 
-    import_mention_confidence()  # the shipped model contains this component
     config = config or load_config()
     return load_model(config.model)
 

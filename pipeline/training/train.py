@@ -49,27 +49,10 @@ def _paths(data_dir: Path) -> dict[str, Path]:
 
 
 def import_mention_confidence():
-    """Import ``pipeline.components.mention_confidence`` (registers its factory).
+    """The mention-confidence module (importing it registers its spaCy factory)."""
+    from ..components import mention_confidence
 
-    Falls back to loading the module file directly when the package's
-    ``__init__`` cannot be imported yet (other stages still missing).
-    """
-    import importlib
-    import importlib.util
-    import sys
-
-    name = "pipeline.components.mention_confidence"
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        if name in sys.modules:
-            return sys.modules[name]
-        path = PROJECT_ROOT / "pipeline" / "components" / "mention_confidence.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-        return module
+    return mention_confidence
 
 
 def _train_part(config_path: str, output: str, overrides: dict, threads: int) -> str:
