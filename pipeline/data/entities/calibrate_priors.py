@@ -75,19 +75,7 @@ def main() -> None:
     args = ap.parse_args()
     import spacy
     from spacy.tokens import Doc
-    try:
-        from pipeline.components import entities as ent_mod
-    except ImportError:  # a sibling stage is missing: load the entities module on its own
-        import importlib.util
-        import types
-        pkg = types.ModuleType("pipeline.components")
-        pkg.__path__ = [str(ROOT / "pipeline" / "components")]
-        sys.modules["pipeline.components"] = pkg
-        spec = importlib.util.spec_from_file_location(
-            "pipeline.components.entities", ROOT / "pipeline" / "components" / "entities.py")
-        ent_mod = importlib.util.module_from_spec(spec)
-        sys.modules["pipeline.components.entities"] = ent_mod
-        spec.loader.exec_module(ent_mod)
+    from pipeline.components import entities as ent_mod
 
     if args.model:
         from pipeline.nlp import load_model
