@@ -73,13 +73,20 @@ def test_runs_killed_at_random_points_then_rerun_give_the_uninterrupted_result(c
     config = tmp_path / "small_batches.toml"
     config.write_text("[run]\nbatch_size = 2\nworkers = 1\n")
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "pipeline", "run", str(corpus_of_twelve), "--out", str(out),
-               "--config", str(config), "--quiet"]
+    def newsie_run(out_dir: Path) -> list[str]:
+        return [sys.executable, "-m", "pipeline", "run", str(corpus_of_twelve), "--out", str(out_dir),
+                "--config", str(config), "--quiet"]
+
+    command = newsie_run(out)
+    # Kill points are spread over the time an uninterrupted run takes on this machine.
+    started = time.perf_counter()
+    subprocess.run(newsie_run(tmp_path / "timing"), cwd=ROOT, check=True, capture_output=True, timeout=600)
+    duration = time.perf_counter() - started
     rng = random.Random(7)
     kills = 0
     for _attempt in range(5):
         proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(1.0, 5.0))
+        time.sleep(rng.uniform(0.3, 0.9) * duration)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
