@@ -159,8 +159,12 @@ class TableWriter:
         """Rows already in an Arrow table (in final order), converted to Python a chunk at a time."""
         self._flush()
         for start in range(0, table.num_rows, self.CHUNK_ROWS):
-            self.write(table.slice(start, self.CHUNK_ROWS).to_pylist())
-            self._flush()
+            chunk = table.slice(start, self.CHUNK_ROWS)
+            self.count += chunk.num_rows
+            if self._parquet is not None:
+                self._parquet.write_table(chunk)
+            if self._csv is not None:
+                self._write_csv(chunk.to_pylist())
 
     def _flush(self) -> None:
         rows, self._pending = self._pending, []
@@ -170,8 +174,11 @@ class TableWriter:
         if self._parquet is not None:
             self._parquet.write_table(to_arrow(self.table, rows))
         if self._csv is not None:
-            names = self.schema.names
-            self._csv_writer.writerows([csv_cell(row.get(n)) for n in names] for row in rows)
+            self._write_csv(rows)
+
+    def _write_csv(self, rows: list[dict]) -> None:
+        names = self.schema.names
+        self._csv_writer.writerows([csv_cell(row.get(n)) for n in names] for row in rows)
 
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
