@@ -32,6 +32,7 @@ WESTERN_ENCODINGS = ("cp1252", "latin_1", "iso8859_15")
 MIN_LANGUAGE_PROBABILITY = 0.80
 MIN_LATIN_LETTERS = 60
 ENGLISH_FUNCTION_WORD_SHARE = 0.15
+MIN_LOWERCASE_WORD_SHARE = 0.4
 
 
 @dataclass(frozen=True)
@@ -368,6 +369,11 @@ def detect_language(text: str) -> Optional[str]:
         return None
     latin = sum(1 for ch in letters if ch < "\u0250")
     if latin / len(letters) > 0.5 and len(letters) < MIN_LATIN_LETTERS:
+        return None
+    # Results tables and name lists ("Anthony Hill ( Australia ) beat Dan Jenson")
+    # carry no evidence of a language; only prose, mostly lower-case words, does.
+    cased = [w for w in sample.split() if any(ch.isupper() or ch.islower() for ch in w)]
+    if cased and sum(w.islower() for w in cased) / len(cased) < MIN_LOWERCASE_WORD_SHARE:
         return None
     return langs[0].lang
 

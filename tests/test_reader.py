@@ -165,3 +165,14 @@ def test_english_prose_is_recognised_by_its_function_words_and_other_languages_a
         "Incontrerà lunedì il leader cinese per discutere di commercio e sicurezza in una regione segnata "
         "da tensioni, ha detto la presidenza in un comunicato.")
     assert not looks_english("The the the.")  # too short to judge
+
+
+def test_results_tables_carry_no_language_evidence_and_are_not_skipped():
+    from pipeline.reader import detect_language
+
+    table = ("Bastia 3 2 1 0 4 1 7 Paris Saint-Germain 3 2 1 0 3 0 7 Auxerre 3 2 1 0 3 0 7 Cannes 3 2 0 1 "
+             "5 3 6 Lyon 3 1 2 0 4 2 5 Marseille 3 1 1 1 3 3 4 Nantes 3 1 1 1 4 4 4 Lens 3 1 1 1 2 2 4\n")
+    assert detect_language(table) is None
+    assert detect_language("Der südkoreanische Präsident ist am Sonntag zu einem viertägigen Staatsbesuch "
+                           "in Peking eingetroffen. Er will am Montag mit dem chinesischen Staatschef über "
+                           "Handel und Sicherheit sprechen.") == "de"
