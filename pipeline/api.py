@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
 
@@ -33,6 +34,18 @@ _NLP_CACHE: dict[str, Any] = {}
 
 
 # ---------------------------------------------------------------- tables -> pandas
+
+def is_missing(value: Any) -> bool:
+    """None, NaN, ``pd.NA`` or ``NaT``; lists, arrays and strings never are."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def frame_rows(df: pd.DataFrame) -> list[dict]:
+    """A frame's rows as dicts of Python values, None for missing ones."""
+    return [{k: (None if is_missing(v) else v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+
 
 def _types_mapper(arrow_type: pa.DataType):
     if pa.types.is_integer(arrow_type):
@@ -214,11 +227,10 @@ def extract(text: str, published: Optional[str] = None, *, config: ConfigLike = 
     if src.status == "ok":
         src = with_language(src, inp["languages"], inp["other_languages"])
     if src.status == "ok":
+        from .runner import make_doc
+
         nlp = get_nlp(cfg)
-        doc = nlp.make_doc(src.text)
-        doc._.doc_id = src.doc_id
-        doc._.published = src.published
-        rows = doc_rows(src, nlp(doc))
+        rows = doc_rows(src, nlp(make_doc(nlp, src)))
     else:
         rows = failed_document_rows(src)
     tables = build_corpus_tables({t: list(rows.get(t, [])) for t in rows},

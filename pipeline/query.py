@@ -16,7 +16,7 @@ from typing import Any, Optional, Union
 
 import pandas as pd
 
-from .api import OutputsError, check_outputs_dir, read_table, table_paths
+from .api import OutputsError, check_outputs_dir, frame_rows, is_missing, read_table, table_paths
 from .schema import TABLES
 
 
@@ -98,21 +98,12 @@ def write_csv(df: pd.DataFrame, path: Union[str, Path]) -> Path:
     writer = csv.writer(sio, lineterminator="\n")
     writer.writerow([str(c) for c in df.columns])
     for row in df.itertuples(index=False, name=None):
-        writer.writerow([csv_cell(None if _is_missing(v) else v) for v in row])
+        writer.writerow([csv_cell(None if is_missing(v) else v) for v in row])
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_bytes(sio.getvalue().encode("utf-8"))
     os.replace(tmp, path)
     return path
-
-
-def _is_missing(value: Any) -> bool:
-    if isinstance(value, (list, tuple, str)):
-        return False
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 # ---------------------------------------------------------------- terminal text
@@ -185,15 +176,6 @@ LABEL_ANSI = {
 TIMEX_ANSI = "\x1b[4;32m"
 
 
-def _records(df: pd.DataFrame) -> list[dict]:
-    out = []
-    for row in df.to_dict(orient="records"):
-        out.append({k: (None if not isinstance(v, list) and (v is None or v is pd.NA or
-                                                            (isinstance(v, float) and math.isnan(v))) else v)
-                    for k, v in row.items()})
-    return out
-
-
 def _marks(text: str, spans: list[tuple[int, int, int, str, str]]) -> str:
     """Text with non-overlapping marks: spans (start, end, priority, open, close); earlier/longer win."""
     out: list[str] = []
@@ -224,10 +206,10 @@ def show_document(doc_id: str, out_dir: Union[str, Path], *, color: bool = False
             hint = difflib_hint(doc_id, all_ids)
             raise UnknownDocumentError(f"unknown doc_id '{clean(doc_id)}' in {out_dir} "
                                        f"({len(all_ids)} documents{hint})")
-        doc = _records(docs)[0]
-        tables = {t: _records(read_table(out_dir, t, doc_id=doc_id))
+        doc = frame_rows(docs)[0]
+        tables = {t: frame_rows(read_table(out_dir, t, doc_id=doc_id))
                   for t in ("texts", "mentions", "timexes", "relations", "events", "errors")}
-        entities = {e["entity_id"]: e for e in _records(read_table(out_dir, "entities"))}
+        entities = {e["entity_id"]: e for e in frame_rows(read_table(out_dir, "entities"))}
     except OutputsError as exc:
         raise QueryError(str(exc)) from None
 

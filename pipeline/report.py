@@ -22,7 +22,7 @@ from typing import Any, Iterable, Optional, Union
 
 import pandas as pd
 
-from .api import OutputsError, check_outputs_dir, load  # noqa: F401  (OutputsError re-exported)
+from .api import OutputsError, check_outputs_dir, frame_rows, is_missing, load  # noqa: F401  (OutputsError re-exported)
 
 # displaCy-like colours per entity label.
 LABEL_COLOURS = {
@@ -61,22 +61,8 @@ def esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _missing(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
-def records(df: pd.DataFrame) -> list[dict]:
-    """Rows as dicts of plain Python values, None for missing."""
-    out = []
-    for row in df.to_dict(orient="records"):
-        out.append({k: (None if not isinstance(v, (list, tuple)) and _missing(v) else v) for k, v in row.items()})
-    return out
-
-
 def _conf(value: Any) -> Optional[float]:
-    return None if _missing(value) else float(value)
+    return None if is_missing(value) else float(value)
 
 
 def _fmt_conf(value: Optional[float]) -> str:
@@ -125,22 +111,22 @@ class _Ctx:
 
     def __init__(self, tables: dict[str, pd.DataFrame], min_confidence: float) -> None:
         self.min_confidence = float(min_confidence)
-        self.docs = sorted(records(tables["documents"]), key=lambda r: r["doc_id"])
+        self.docs = sorted(frame_rows(tables["documents"]), key=lambda r: r["doc_id"])
         self.doc_index = {d["doc_id"]: i for i, d in enumerate(self.docs)}
-        self.entities = sorted(records(tables["entities"]), key=lambda r: r["entity_id"])
+        self.entities = sorted(frame_rows(tables["entities"]), key=lambda r: r["entity_id"])
         self.entity = {e["entity_id"]: e for e in self.entities}
-        self.clusters = sorted(records(tables["event_clusters"]), key=lambda r: r["cluster_id"])
+        self.clusters = sorted(frame_rows(tables["event_clusters"]), key=lambda r: r["cluster_id"])
         self.cluster_index = {c["cluster_id"]: i for i, c in enumerate(self.clusters)}
         self.mentions_by_id: dict[str, dict] = {}
         self.by_doc: dict[str, dict[str, list[dict]]] = {}
         for table in ("texts", "sentences", "mentions", "timexes", "relations", "events", "errors"):
-            for row in records(tables[table]):
+            for row in frame_rows(tables[table]):
                 self.by_doc.setdefault(row["doc_id"], {}).setdefault(table, []).append(row)
                 if table == "mentions":
                     self.mentions_by_id[row["mention_id"]] = row
-        self.events = records(tables["events"])
+        self.events = frame_rows(tables["events"])
         self.event_by_id = {e["event_id"]: e for e in self.events}
-        self.errors = records(tables["errors"])
+        self.errors = frame_rows(tables["errors"])
         self.counts = {t: len(df) for t, df in tables.items()}
 
     def rows(self, doc_id: str, table: str) -> list[dict]:

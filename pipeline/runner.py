@@ -126,7 +126,8 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _make_doc(nlp, src: SourceDocument):
+def make_doc(nlp, src: SourceDocument):
+    """A Doc for ``src`` with the inputs the stages read (doc_id, published) set."""
     doc = nlp.make_doc(src.text)
     doc._.doc_id = src.doc_id
     doc._.published = src.published
@@ -136,7 +137,7 @@ def _make_doc(nlp, src: SourceDocument):
 def _process_one(nlp, src: SourceDocument, timeout: float) -> Rows:
     try:
         with _time_limit(timeout):
-            doc = nlp(_make_doc(nlp, src))
+            doc = nlp(make_doc(nlp, src))
         return doc_rows(src, doc)
     except DocumentTimeout:
         message = f"processing took longer than run.doc_timeout={timeout:g} s"
@@ -162,7 +163,7 @@ def process_batch(batch: list[SourceDocument], timeout: float) -> list[tuple[str
     results: dict[str, Rows] = {}
     try:
         with _time_limit(timeout * len(small)):
-            docs = list(nlp.pipe((_make_doc(nlp, s) for s in small), batch_size=len(small)))
+            docs = list(nlp.pipe((make_doc(nlp, s) for s in small), batch_size=len(small)))
         results.update((s.doc_id, doc_rows(s, d)) for s, d in zip(small, docs))
     except Exception:  # noqa: BLE001  (includes DocumentTimeout) retry one by one
         results.clear()

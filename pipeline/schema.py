@@ -59,11 +59,6 @@ TABLES: dict[str, pa.Schema] = {
     "errors": pa.schema([("doc_id", STR), ("path", STR), ("stage", STR), ("message", STR)]),
 }
 
-# Per-document tables: rows produced by processing one document alone. The
-# rest are derived at corpus level from these.
-PER_DOCUMENT_TABLES = ("documents", "texts", "sentences", "mentions", "timexes", "relations", "events", "errors")
-CORPUS_TABLES = ("entities", "event_clusters")
-
 # Sort keys that make every table's row order deterministic.
 SORT_KEYS: dict[str, tuple[str, ...]] = {
     "documents": ("doc_id",),
