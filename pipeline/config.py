@@ -66,6 +66,14 @@ class Config:
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def stage_options(stage: str, options: Optional[dict], defaults: dict) -> dict:
+    """A stage's ``defaults`` overridden by ``options``; a key the stage does not know is an error."""
+    unknown = sorted(set(options or {}) - set(defaults))
+    if unknown:
+        raise ValueError(f"{stage}: unknown config key(s) {unknown}; known: {sorted(defaults)}")
+    return {**defaults, **(options or {})}
+
+
 def _read_toml(path: Path) -> dict:
     try:
         with open(path, "rb") as fh:

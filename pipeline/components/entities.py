@@ -30,6 +30,7 @@ from typing import Optional
 
 from spacy.language import Language
 
+from ..config import stage_options
 from ..resources import lookup_key, name_key, read_tsv, strip_accents  # noqa: F401  (re-exported for tests)
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -206,10 +207,7 @@ class EntityRefiner:
 
     def __init__(self, nlp: Language, name: str = "newsie_entities", config: Optional[dict] = None):
         config = dict(config or {})
-        unknown = sorted(set(config) - set(DEFAULT_CONFIG))
-        if unknown:
-            raise ValueError(f"newsie_entities: unknown config key(s) {unknown}; known: {sorted(DEFAULT_CONFIG)}")
-        self.cfg = {**DEFAULT_CONFIG, **config}
+        self.cfg = stage_options("newsie_entities", config, DEFAULT_CONFIG)
         if self.cfg["surname_policy"] not in ("recent", "frequent"):
             raise ValueError("newsie_entities: surname_policy must be 'recent' or 'frequent'")
         if self.cfg["unknown_loc_label"] not in ("GPE", "LOC"):

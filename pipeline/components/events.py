@@ -53,6 +53,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .. import extensions  # noqa: F401
 from ..extensions import Event, EventActor
+from ..config import stage_options
 from ..resources import read_tsv
 from .relations import (
     ACTOR_LABELS,
@@ -95,7 +96,7 @@ VISIT_CODES = frozenset({"042", "043"})
 APPEAL_ROOTS = frozenset({"02", "10"})
 DATE_TYPES = frozenset({"DATE", "TIME"})
 
-KNOWN_CONFIG_KEYS = frozenset({"negation", "min_confidence", "require_target"})
+DEFAULT_CONFIG = {"negation": "skip", "min_confidence": 0.0, "require_target": True}
 
 
 @lru_cache(maxsize=None)
@@ -143,16 +144,13 @@ def _words(token: Token) -> set[str]:
 
 class EventCoder:
     def __init__(self, nlp: Optional[Language] = None, name: str = "newsie_events", config: Optional[dict] = None):
-        config = dict(config or {})
-        unknown = set(config) - KNOWN_CONFIG_KEYS
-        if unknown:
-            raise ValueError(f"newsie_events: unknown config keys {sorted(unknown)}")
+        config = stage_options("newsie_events", config, DEFAULT_CONFIG)
         self.name = name
-        self.negation = config.get("negation", "skip")
+        self.negation = config["negation"]
         if self.negation not in ("skip", "keep"):
             raise ValueError("newsie_events: negation must be 'skip' or 'keep'")
-        self.min_confidence = float(config.get("min_confidence", 0.0))
-        self.require_target = bool(config.get("require_target", True))
+        self.min_confidence = float(config["min_confidence"])
+        self.require_target = bool(config["require_target"])
         self.verbs, self.patterns, self.nouns, self.codes, self.forms = load_tables()
         self.priors = load_priors(DATA_DIR / "confidence.tsv")
         self.known_lemmas = frozenset(self.verbs)

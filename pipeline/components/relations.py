@@ -34,6 +34,7 @@ from spacy.tokens import Doc, Span, Token
 
 from .. import extensions  # noqa: F401  (registers Doc/Span extensions)
 from ..extensions import Relation
+from ..config import stage_options
 from ..resources import read_tsv
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "relations"
@@ -72,7 +73,7 @@ PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 
 QUOTE_RE = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{2,}?)[\"\u201d]")
 
-KNOWN_CONFIG_KEYS = frozenset({"min_confidence", "resolve_pronouns"})
+DEFAULT_CONFIG = {"min_confidence": 0.0, "resolve_pronouns": True}
 
 
 # --- data tables ----------------------------------------------------------------------
@@ -433,13 +434,10 @@ def strip_literal(text: str) -> str:
 
 class RelationExtractor:
     def __init__(self, nlp: Optional[Language] = None, name: str = "newsie_relations", config: Optional[dict] = None):
-        config = dict(config or {})
-        unknown = set(config) - KNOWN_CONFIG_KEYS
-        if unknown:
-            raise ValueError(f"newsie_relations: unknown config keys {sorted(unknown)}")
+        config = stage_options("newsie_relations", config, DEFAULT_CONFIG)
         self.name = name
-        self.min_confidence = float(config.get("min_confidence", 0.0))
-        self.resolve_pronouns = bool(config.get("resolve_pronouns", True))
+        self.min_confidence = float(config["min_confidence"])
+        self.resolve_pronouns = bool(config["resolve_pronouns"])
         self.triggers = load_triggers()
         self.priors = load_priors()
         self.trigger_lemmas = {k[0] for k in self.triggers}

@@ -15,6 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .. import extensions  # noqa: F401
+from ..config import stage_options
 
 DATA_PATH = Path(__file__).resolve().parents[1] / "data" / "structure" / "headings.toml"
 
@@ -48,11 +49,7 @@ class DocumentStructure:
     """Marks line starts as sentence starts and keeps headings whole."""
 
     def __init__(self, nlp: Language, name: str, config: dict) -> None:
-        rules = load_heading_rules()
-        unknown = set(config) - set(rules)
-        if unknown:
-            raise ValueError(f"newsie_structure: unknown config keys {sorted(unknown)}")
-        rules.update(config)
+        rules = stage_options("newsie_structure", config, load_heading_rules())
         self.max_words = int(rules["max_words"])
         self.sentence_final = tuple(rules["sentence_final"])
         self.name = name

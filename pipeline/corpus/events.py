@@ -47,6 +47,8 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
+from ..config import stage_options
+
 DEFAULT_CONFIG = {
     "date_window_days": 1,  # max gap between two compatible dates
     "undated_lookback_days": 7,  # undated event: within this many days before publication
@@ -205,11 +207,7 @@ def merge_events(
     events: pd.DataFrame, documents: pd.DataFrame, config: Optional[dict] = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Cluster event mentions across documents. Returns (events + ``cluster_id``, clusters)."""
-    cfg = dict(DEFAULT_CONFIG)
-    for key, value in (config or {}).items():
-        if key not in DEFAULT_CONFIG:
-            raise ValueError(f"merge_events: unknown config key '{key}'")
-        cfg[key] = value
+    cfg = stage_options("merge_events", config, DEFAULT_CONFIG)
     missing = [c for c in EVENT_COLUMNS if c not in events.columns]
     if missing:
         raise ValueError(f"merge_events: events table lacks columns {missing}")

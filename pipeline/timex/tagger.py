@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Optional, Sequence
 
+from ..config import stage_options
 from ..extensions import DocumentDate, Timex
 from .anchor import resolve_anchor
 from .calibration import Calibrator, load_calibrator
@@ -24,11 +25,7 @@ DEFAULTS = {
 
 
 def check_config(config: Optional[dict]) -> dict:
-    cfg = dict(DEFAULTS)
-    for key, value in (config or {}).items():
-        if key not in DEFAULTS:
-            raise ValueError(f"unknown newsie_timex config key '{key}'; known: {sorted(DEFAULTS)}")
-        cfg[key] = value
+    cfg = stage_options("newsie_timex", config, DEFAULTS)
     if cfg["context_anchor"] not in ("always", "no_published", "never"):
         raise ValueError("newsie_timex config 'context_anchor' must be 'always', 'no_published' or 'never'")
     if not isinstance(cfg["min_confidence"], (int, float)) or not 0 <= cfg["min_confidence"] <= 1:
