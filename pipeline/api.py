@@ -79,32 +79,28 @@ def rows_to_pandas(table: str, rows: list[dict]) -> pd.DataFrame:
     return arrow_to_pandas(table, to_arrow(table, rows))
 
 
-def _csv_value(field: pa.Field, cell: str) -> Any:
-    if cell == "":
-        return None
-    t = field.type
-    if pa.types.is_integer(t):
-        return int(cell)
-    if pa.types.is_floating(t):
-        return float(cell)
-    if pa.types.is_boolean(t):
-        return cell == "true"
-    if pa.types.is_list(t):
-        return json.loads(cell)
-    return cell
-
-
 def _read_csv(table: str, path: Path) -> pa.Table:
-    from .store import to_arrow
+    """A table's CSV file (``pipeline.store.write_csv``'s convention) with its declared schema."""
+    import pyarrow.csv as pacsv
+
+    from .store import csv_schema
 
     schema = TABLES[table]
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        if header != schema.names:
-            raise OutputsError(f"{path} does not have the columns of table '{table}'")
-        rows = [{f.name: _csv_value(f, c) for f, c in zip(schema, cells)} for cells in reader]
-    return to_arrow(table, rows)
+    with open(path, "rb") as fh:
+        header = fh.readline().decode("utf-8", "replace").rstrip("\r\n")
+    if next(csv.reader([header]), None) != schema.names:
+        raise OutputsError(f"{path} does not have the columns of table '{table}'")
+    text_schema = csv_schema(schema)
+    try:
+        arrow = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+            column_types=text_schema, strings_can_be_null=True, quoted_strings_can_be_null=False))
+    except pa.ArrowInvalid as exc:
+        raise OutputsError(f"{path} is not a valid '{table}' table: {exc}") from None
+    for i, field in enumerate(schema):
+        if pa.types.is_nested(field.type):  # JSON arrays back to lists
+            cells = [None if v is None else json.loads(v) for v in arrow.column(i).to_pylist()]
+            arrow = arrow.set_column(i, field, pa.array(cells, field.type))
+    return arrow.select(schema.names).cast(schema)
 
 
 def table_paths(out_dir: Path) -> dict[str, Path]:

@@ -13,6 +13,22 @@ from typing import NamedTuple, Optional
 from spacy.tokens import Doc, Span
 
 
+_TEXT_KEY = "newsie.text"
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, built once per document.
+
+    spaCy rebuilds ``Doc.text`` from every token on each access; the stages read
+    it many times per document (quotes, gaps between mentions, the tagger's
+    input), and a Doc's text never changes once tokenized.
+    """
+    text = doc.user_data.get(_TEXT_KEY)
+    if text is None:
+        text = doc.user_data[_TEXT_KEY] = doc.text
+    return text
+
+
 class DocumentDate(NamedTuple):
     """The date an article speaks from (its publication date)."""
 

@@ -88,21 +88,28 @@ def _lists_as_python(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(df: pd.DataFrame, path: Union[str, Path]) -> Path:
-    """A query result as CSV in the tables' convention: lists as JSON arrays, NULL as empty."""
-    from .store import csv_cell  # one CSV convention for all outputs
-    import csv
-    import io
+    """A query result as CSV in the tables' convention (``pipeline.store.write_csv``), atomically."""
     import os
 
-    sio = io.StringIO(newline="")
-    writer = csv.writer(sio, lineterminator="\n")
-    writer.writerow([str(c) for c in df.columns])
-    for row in df.itertuples(index=False, name=None):
-        writer.writerow([csv_cell(None if is_missing(v) else v) for v in row])
+    import pyarrow as pa
+
+    from .store import write_csv as write_arrow_csv  # one CSV convention for all outputs
+
+    try:
+        table = pa.Table.from_pandas(df, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed Python types in a column
+        df = df.copy()
+        for c in df.columns:
+            if df[c].dtype == object:
+                df[c] = pd.Series([None if is_missing(v) else str(v) for v in df[c]], index=df.index, dtype=object)
+        table = pa.Table.from_pandas(df, preserve_index=False)
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(sio.getvalue().encode("utf-8"))
-    os.replace(tmp, path)
+    try:
+        write_arrow_csv(table, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 

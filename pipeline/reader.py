@@ -81,6 +81,32 @@ def scan(root: Path, extensions: tuple[str, ...]) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
+def meta_path_for(path: Path) -> Path:
+    """The metadata sidecar of ``path`` (``NAME.meta.json`` beside ``NAME.txt``)."""
+    return path.with_name(path.name[: -len(path.suffix)] + META_SUFFIX)
+
+
+def file_signature(path: Path) -> Optional[str]:
+    """Size, modification time and inode of a file and of its metadata sidecar.
+
+    An unchanged signature means the file need not be read again to know its
+    documents (the rule make and git use); None when the file cannot be stat'ed.
+    """
+    parts = []
+    for p in (path, meta_path_for(path)):
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            parts.append("-")
+            continue
+        except OSError:
+            return None
+        parts.append(f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}")
+    if parts[0] == "-":  # the file itself is gone
+        return None
+    return "|".join(parts)
+
+
 def doc_id_for(rel_path: str) -> str:
     """Path relative to the corpus root without its extension."""
     stem, dot, _ext = rel_path.rpartition(".")
@@ -291,7 +317,7 @@ def read_file(root: Path, path: Path, *, max_chars: int, max_bytes: int) -> Iter
 
     meta: dict = {}
     problems: list[str] = []
-    meta_path = path.with_name(path.name[: -len(path.suffix)] + META_SUFFIX)
+    meta_path = meta_path_for(path)
     if meta_path.exists():
         try:
             raw = json.loads(meta_path.read_text(encoding="utf-8"))

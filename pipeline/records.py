@@ -11,6 +11,7 @@ from typing import Optional
 
 from spacy.tokens import Doc
 
+from .extensions import doc_text
 from .reader import SourceDocument
 from .schema import empty_row
 
@@ -27,7 +28,8 @@ def document_row(src: SourceDocument, doc: Optional[Doc] = None, n_sentences: in
         n_tokens=0, n_sentences=0, sha256=src.sha256 or None, status=src.status, error=src.error,
     )
     if doc is not None:
-        row["n_tokens"] = sum(1 for t in doc if not t.is_space)
+        # counted in numpy: iterating creates a Python object per token
+        row["n_tokens"] = len(doc) - int(doc.to_array("IS_SPACE").sum()) if len(doc) else 0
         row["n_sentences"] = n_sentences
         date = doc._.document_date
         if date is not None and not src.published:
@@ -61,7 +63,7 @@ def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
                 spans.append((tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)))
         return spans
     pos = 0
-    for line in doc.text.splitlines(keepends=True):
+    for line in doc_text(doc).splitlines(keepends=True):
         body = line.strip()
         if body:
             start = pos + line.index(body[0])
@@ -76,7 +78,7 @@ def _sent_index(starts: list[int], char: int) -> int:
 
 def doc_rows(src: SourceDocument, doc: Doc) -> Rows:
     """All per-document rows for a successfully processed document."""
-    text = doc.text
+    text = doc_text(doc)
     sents = sentence_spans(doc)
     starts = [s for s, _ in sents]
     headings = set(doc._.headings or [])

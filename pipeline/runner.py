@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Iterator, Optional
 
 from . import __version__
 from .config import PACKAGE_DIR, Config
-from .reader import SourceDocument, read_file, scan, with_language
+from .reader import SourceDocument, file_signature, read_file, scan, with_language
 from .records import Rows, doc_rows, failed_document_rows
 from .schema import TABLES
 from .store import ResultStore, TableWriter, remove_stale_temporaries, sort_rows
@@ -172,12 +172,6 @@ def process_batch(batch: list[SourceDocument], timeout: float) -> list[tuple[str
 
 # ---------------------------------------------------------------- corpus side
 
-def _iter_sources(corpus: Path, config: Config, paths: list[Path]) -> Iterator[SourceDocument]:
-    inp = config["input"]
-    for path in paths:
-        yield from read_file(corpus, path, max_chars=inp["max_chars"], max_bytes=inp["max_bytes"])
-
-
 def _batches(items: Iterable[SourceDocument], size: int) -> Iterator[list[SourceDocument]]:
     batch: list[SourceDocument] = []
     for item in items:
@@ -239,31 +233,58 @@ def run(corpus: Path, out_dir: Path, config: Config, *, workers: Optional[int] =
             seen: set[str] = set()
             inp = config["input"]
 
+            known_files = {} if full else store.file_signatures()
+            file_entries: list[tuple[str, str, list[tuple[str, str]]]] = []
+
+            def unchanged(rel: str, signature: Optional[str]) -> Optional[list[tuple[str, str]]]:
+                """The documents of a file not touched since the last run, all stored by
+                this pipeline version; None when the file must be read."""
+                known = known_files.get(rel)
+                if signature is None or known is None or known[0] != signature:
+                    return None
+                docs = known[1]
+                if any(stored.get(d) != (sha, version) or d in seen for d, sha in docs):
+                    return None
+                return docs
+
             def pending() -> Iterator[SourceDocument]:
                 """Documents that need the pipeline; others are stored or reused here."""
                 failed_batch: list = []
-                last_path = None
-                for src in _iter_sources(corpus, config, paths):
-                    if src.path != last_path and progress is not None:
+                for path in paths:
+                    if progress is not None:
                         progress(1)
-                    last_path = src.path
-                    if src.doc_id in seen:
-                        src = replace(src, doc_id=f"{src.doc_id}~{src.path}", status="error",
-                                      error=f"duplicate doc_id '{src.doc_id}' (another file has the same name)")
-                    seen.add(src.doc_id)
-                    if src.status == "ok" and stored.get(src.doc_id) == (src.sha256, version):
-                        summary.reused += 1  # includes documents skipped for their language
+                    rel = path.relative_to(corpus).as_posix()
+                    signature = file_signature(path)
+                    docs = unchanged(rel, signature)
+                    if docs is not None:  # not even read
+                        seen.update(d for d, _ in docs)
+                        summary.reused += len(docs)
+                        file_entries.append((rel, signature, docs))
                         continue
-                    if src.status == "ok":
-                        # Only new or changed documents pay for language identification.
-                        src = with_language(src, inp["languages"], inp["other_languages"])
-                    if src.status != "ok":
-                        failed_batch.append((src.doc_id, src.sha256 or None, version, failed_document_rows(src)))
-                        if len(failed_batch) >= batch_size:
-                            store.put_many(failed_batch)
-                            failed_batch = []
-                        continue
-                    yield src
+                    read: list[tuple[str, str]] = []
+                    cacheable = signature is not None
+                    for src in read_file(corpus, path, max_chars=inp["max_chars"], max_bytes=inp["max_bytes"]):
+                        if src.doc_id in seen:
+                            src = replace(src, doc_id=f"{src.doc_id}~{src.path}", status="error",
+                                          error=f"duplicate doc_id '{src.doc_id}' (another file has the same name)")
+                        seen.add(src.doc_id)
+                        cacheable = cacheable and src.status == "ok"
+                        read.append((src.doc_id, src.sha256))
+                        if src.status == "ok" and stored.get(src.doc_id) == (src.sha256, version):
+                            summary.reused += 1  # includes documents skipped for their language
+                            continue
+                        if src.status == "ok":
+                            # Only new or changed documents pay for language identification.
+                            src = with_language(src, inp["languages"], inp["other_languages"])
+                        if src.status != "ok":
+                            failed_batch.append((src.doc_id, src.sha256 or None, version, failed_document_rows(src)))
+                            if len(failed_batch) >= batch_size:
+                                store.put_many(failed_batch)
+                                failed_batch = []
+                            continue
+                        yield src
+                    if cacheable:
+                        file_entries.append((rel, signature, read))
                 if failed_batch:
                     store.put_many(failed_batch)
 
@@ -288,6 +309,7 @@ def run(corpus: Path, out_dir: Path, config: Config, *, workers: Optional[int] =
                 _run_pool(batches, n_workers, config, timeout, save)
 
             summary.removed = store.delete_except(seen)
+            store.set_file_signatures(file_entries)
             _write_tables(store, out_dir, formats, float(config["output"]["min_confidence"]), summary)
         finally:
             store.close()

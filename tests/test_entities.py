@@ -383,3 +383,56 @@ def test_a_demonym_before_a_place_cue_word_is_part_of_the_place_name():
     doc.ents = [doc.char_span(13, 19, label="MISC")]
     doc = EntityRefiner(nlp, "newsie_entities", {})(doc)
     assert [(e.text, e.label_) for e in doc.ents] == [("Korean Peninsula", "LOC")]
+
+
+def test_capitalised_name_in_apposition_to_a_role_noun_is_a_person(nlp):
+    # the model saw only the first word, as a place, with low confidence
+    doc = run(nlp, "The mayor thanked her predecessor, Ingrid Solheim Berg, who retired in May.",
+              [("Ingrid", "LOC")], confidence=0.1)
+    person = get(doc, "Ingrid Solheim Berg", "PERSON")
+    assert person._.stage == "rule"
+    assert person._.title == "predecessor"
+    assert person._.confidence == pytest.approx(E.load_gazetteer().priors["person_role"])
+    assert "Ingrid" not in {e.text for e in doc.ents}
+
+
+def test_capitalised_name_directly_after_a_role_noun_is_a_person(nlp):
+    doc = run(nlp, "A spokesman Tomas Varga Kral said the talks would resume.", [])
+    assert ents_of(doc) == {("Tomas Varga Kral", "PERSON")}
+    assert get(doc, "Tomas Varga Kral")._.title == "spokesman"
+
+
+def test_person_cut_short_after_a_role_noun_spans_the_whole_name(nlp):
+    doc = run(nlp, "His wife, Marta Kowalczyk Nowak, declined to comment.", [("Marta Kowalczyk", "PER")])
+    assert ents_of(doc) == {("Marta Kowalczyk Nowak", "PERSON")}
+    assert get(doc, "Marta Kowalczyk Nowak")._.title == "wife"
+
+
+@pytest.mark.parametrize("text, ents, conf, expected", [
+    # a known place after the role noun stays a place, whatever the model's confidence
+    ("The minister, China's top diplomat, arrived.", [("China", "LOC")], 0.1, ("China", "GPE")),
+    # an organisation cue inside the capitalised run
+    ("Unlike his predecessor, Ministry of Finance officials were cautious.",
+     [("Ministry of Finance", "ORG")], 0.3, ("Ministry of Finance", "ORG")),
+    ("The rival, market leader Vantor Holdings, cut prices.", [("Vantor Holdings", "ORG")], 0.3,
+     ("Vantor Holdings", "ORG")),
+    # a confident non-person label is kept
+    ("He replaced the chairman, Kestrel Dynamics, as the main shareholder.",
+     [("Kestrel Dynamics", "ORG")], 0.9, ("Kestrel Dynamics", "ORG")),
+])
+def test_place_or_organisation_after_a_role_noun_is_not_made_a_person(nlp, text, ents, conf, expected):
+    doc = run(nlp, text, ents, confidence=conf)
+    assert expected in ents_of(doc)
+    assert not any(e.label_ == "PERSON" for e in doc.ents)
+
+
+def test_single_untagged_capitalised_word_after_a_role_noun_is_not_a_person(nlp):
+    doc = run(nlp, "A spokesman Monday declined to comment.", [])
+    assert ents_of(doc) == set()
+
+
+def test_capitalised_role_word_is_a_name_not_a_title(nlp):
+    # "son" is a role noun only in lower case: the surname Son is not split off as a title
+    doc = run(nlp, "Son Kyung-shik met investors with his son, Dae Ho Park.", [("Son Kyung-shik", "PER")])
+    assert get(doc, "Son Kyung-shik", "PERSON")._.title is None
+    assert get(doc, "Dae Ho Park", "PERSON")._.title == "son"

@@ -65,9 +65,10 @@ def test_a_missing_outputs_folder_or_table_is_a_query_error(tmp_path, out):
 def test_query_results_are_written_as_csv_in_the_tables_convention(out, tmp_path):
     df = query("SELECT entity_id, aliases, title, n_mentions, confidence FROM entities ORDER BY entity_id LIMIT 2", out)
     lines = write_csv(df, tmp_path / "q.csv").read_text(encoding="utf-8").splitlines()
-    assert lines == ["entity_id,aliases,title,n_mentions,confidence",
-                     'e_beijing,"[""Beijing""]",,3,0.95',
-                     'e_img,"[""<img src=x onerror=\\""document.body.setAttribute(\'data-pwned2\',\'1\')\\"">"", '
+    # strings quoted, NULL an empty cell, numbers bare, lists as JSON arrays
+    assert lines == ['"entity_id","aliases","title","n_mentions","confidence"',
+                     '"e_beijing","[""Beijing""]",,3,0.95',
+                     '"e_img","[""<img src=x onerror=\\""document.body.setAttribute(\'data-pwned2\',\'1\')\\"">"", '
                      '""\\"" onmouseover=\\""alert(2)""]",,1,0.35']
 
 

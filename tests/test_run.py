@@ -1,4 +1,5 @@
 """`newsie run` end to end: tables, offsets, determinism, incremental runs, bad input."""
+import csv
 import os
 import subprocess
 import sys
@@ -44,8 +45,8 @@ def test_every_table_has_its_declared_schema_in_parquet_and_csv(sample_run):
     out, _ = sample_run
     for name, schema in TABLES.items():
         assert pq.read_schema(out / f"{name}.parquet").remove_metadata() == schema, name
-        header = (out / f"{name}.csv").read_text(encoding="utf-8").splitlines()[0]
-        assert header.split(",") == schema.names, name
+        with open(out / f"{name}.csv", newline="", encoding="utf-8") as fh:
+            assert next(csv.reader(fh)) == schema.names, name
 
 
 def test_offsets_slice_the_document_text_in_every_table(sample_run):
@@ -135,6 +136,31 @@ def test_added_changed_and_deleted_documents_are_handled_incrementally(sample_co
     fresh = tmp_path.parent / "fresh"
     run(sample_corpus, fresh, CONFIG, workers=1)
     assert output_bytes(fresh) == output_bytes(tmp_path)
+
+
+def test_a_rerun_reads_only_files_changed_since_the_last_run(sample_corpus, tmp_path, monkeypatch):
+    import json
+
+    import pipeline.runner as runner
+
+    run(sample_corpus, tmp_path, CONFIG, workers=1)
+    read: list[str] = []
+    real_read_file = runner.read_file
+
+    def counting_read_file(root, path, **kw):
+        read.append(path.name)
+        return real_read_file(root, path, **kw)
+
+    monkeypatch.setattr(runner, "read_file", counting_read_file)
+    assert run(sample_corpus, tmp_path, CONFIG, workers=1).reused == 2
+    assert read == []
+    # a new metadata sidecar changes the document even though its text file is untouched
+    first = sorted(sample_corpus.glob("0*.txt"))[0]
+    first.with_name(first.stem + ".meta.json").write_text(json.dumps({"published": "2026-01-05"}))
+    summary = run(sample_corpus, tmp_path, CONFIG, workers=1)
+    assert read == [first.name] and (summary.processed, summary.reused) == (1, 1)
+    docs = {r["doc_id"]: r for r in tables_of(tmp_path)["documents"].to_pylist()}
+    assert (docs[first.stem]["published"], docs[first.stem]["published_source"]) == ("2026-01-05", "metadata")
 
 
 def test_full_flag_reprocesses_everything(sample_corpus, tmp_path):

@@ -11,6 +11,9 @@ Runs after the model's ``ner``. For every document it
 * adds unambiguous gazetteer hits the NER missed (countries, capitals, demonyms, "X Peninsula"
   style places, bare surnames of a person already named in the document) with
   ``span._.stage == "rule"`` and a calibrated prior confidence from ``priors.tsv``;
+* makes a capitalised name right after a person-role noun ("spokesman John Smith", "his
+  predecessor, Yoon Suk Yeol,"; ``role`` rows of ``titles.tsv``) a PERSON, replacing a
+  low-confidence non-PERSON or cut-short model span inside it (also ``stage == "rule"``);
 * sets ``span._.country`` (ISO 3166-1 alpha-2) and clusters mentions of the same entity within the
   document into ``span._.local_entity``.
 
@@ -35,7 +38,7 @@ from ..resources import lookup_key, name_key, read_tsv, strip_accents  # noqa: F
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from .. import extensions  # noqa: F401  (registers Span extensions)
+from ..extensions import doc_text
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "entities"
 
@@ -56,6 +59,9 @@ DEFAULT_CONFIG = {
     # Title-case headlines fool the NER ("Navigating Alliances" as PERSON): a name
     # only in a heading must also occur in the body, unless the gazetteer knows it.
     "heading_names_need_body": True,
+    "add_role_person_mentions": True,  # capitalised name after a person-role noun -> PERSON
+    # a model span inside such a name with another label is replaced only below this confidence
+    "role_person_override_below": 0.5,
 }
 
 # Labels a name may be relabelled between for within-article consistency.
@@ -100,6 +106,7 @@ class Gazetteer:
     title_modifiers: set = field(default_factory=set)
     title_qualifiers: set = field(default_factory=set)
     honorifics: set = field(default_factory=set)
+    person_roles: set = field(default_factory=set)  # lower-case heads only a person can be
     priors: dict = field(default_factory=dict)  # source -> prior
     rule_gpe_surfaces: set = field(default_factory=set)
     leaders: dict = field(default_factory=dict)  # name_key -> alpha2 (Phoenix leader lists)
@@ -112,6 +119,17 @@ class Gazetteer:
 
     def is_title_word(self, lower: str) -> bool:
         return lower in self.title_heads or lower in self.title_modifiers or lower in self.title_qualifiers
+
+    def is_person_role(self, tok) -> bool:
+        """A role noun in lower case ("predecessor", "wife"); capitalised it may be a name ("Son")."""
+        return tok.is_lower and tok.lower_ in self.person_roles
+
+    def is_head(self, tok) -> bool:
+        """Token can end a title phrase: a head word, or a person-role noun in lower case."""
+        return tok.lower_ in self.title_heads or self.is_person_role(tok)
+
+    def is_title_token(self, tok) -> bool:
+        return self.is_title_word(tok.lower_) or self.is_person_role(tok)
 
 
 @lru_cache(maxsize=4)
@@ -180,7 +198,7 @@ def load_gazetteer(data_dir: Optional[str] = None) -> Gazetteer:
     for row in read_tsv(folder / "titles.tsv"):
         word, kind = row["word"].casefold(), row["kind"]
         {"head": gz.title_heads, "modifier": gz.title_modifiers, "qualifier": gz.title_qualifiers,
-         "honorific": gz.honorifics}[kind].add(word)
+         "honorific": gz.honorifics, "role": gz.person_roles}[kind].add(word)
     leaders_path = folder / "leaders.tsv"
     if leaders_path.exists():
         gz.leaders = {name_key(r["name"]): r["alpha2"] for r in read_tsv(leaders_path)}
@@ -245,6 +263,8 @@ class EntityRefiner:
         mentions = self._truncate_to_known_names(doc, mentions)
         if self.cfg["heading_names_need_body"] and doc._.headings:
             mentions = self._drop_heading_only_names(doc, mentions)
+        if self.cfg["add_role_person_mentions"]:
+            mentions = self._add_role_person_mentions(doc, mentions)
         if self.cfg["add_rule_mentions"]:
             mentions = self._add_gazetteer_mentions(doc, mentions)
         if self.cfg["add_alias_mentions"]:
@@ -331,14 +351,14 @@ class EntityRefiner:
         Only title-case headings of three or more words fool the NER this way;
         short lines such as bylines ("Peter Blackburn") or datelines are left alone.
         """
-        headings = sorted(h for h in doc._.headings if is_title_case_heading(doc.text[h[0]:h[1]]))
+        headings = sorted(h for h in doc._.headings if is_title_case_heading(doc_text(doc)[h[0]:h[1]]))
         if not headings:
             return mentions
         body_parts, pos = [], 0
         for start, end in headings:
-            body_parts.append(doc.text[pos:start])
+            body_parts.append(doc_text(doc)[pos:start])
             pos = end
-        body_parts.append(doc.text[pos:])
+        body_parts.append(doc_text(doc)[pos:])
         body = " ".join(body_parts)
 
         def in_heading(m: Mention) -> bool:
@@ -536,13 +556,13 @@ class EntityRefiner:
             if lower in self.gz.honorifics or lower in self.gz.title_qualifiers:
                 i += 1
                 continue
-            if self.gz.is_title_word(lower) and (doc[i].is_title or doc[i].is_upper or doc[i].is_lower):
+            if self.gz.is_title_token(doc[i]) and (doc[i].is_title or doc[i].is_upper or doc[i].is_lower):
                 # only a title if a head word follows within the title run
                 j = i
-                while j < end - 1 and self.gz.is_title_word(doc[j].lower_):
+                while j < end - 1 and self.gz.is_title_token(doc[j]):
                     j += 1
                 run = [k for k in range(i, j) if doc[k].lower_ not in self.gz.title_qualifiers]
-                if run and doc[run[-1]].lower_ in self.gz.title_heads:
+                if run and self.gz.is_head(doc[run[-1]]):
                     title_tokens.extend(run)
                     i = j
                     continue
@@ -662,15 +682,104 @@ class EntityRefiner:
             covered.add(s)
         return sorted(mentions + added, key=lambda m: m.start)
 
+    def _name_run(self, doc: Doc, start: int) -> int:
+        """End of the run of capitalised name tokens from ``start`` ("Yoon Suk Yeol", "Wi Sung-lac");
+        ``start`` if there is none. Title words, honorifics and "The" end the run."""
+        i = start
+        while i < len(doc):
+            tok = doc[i]
+            if (tok.is_alpha and tok.text[0].isupper() and not self.gz.is_title_word(tok.lower_)
+                    and tok.lower_ not in self.gz.honorifics and tok.lower_ not in DETERMINERS):
+                i += 1
+            elif (i > start and tok.text in ("-", "‑") and not doc[i - 1].whitespace_ and not tok.whitespace_
+                  and i + 1 < len(doc) and doc[i + 1].is_alpha):
+                i += 2  # "Sung-lac"
+            else:
+                break
+        return i
+
+    def _role_name_blocked(self, doc: Doc, start: int, end: int) -> bool:
+        """A run after a role noun that starts with a place or demonym ("the minister, China's ...")
+        or carries a non-person cue ("his predecessor, Ministry of Finance") is not a person."""
+        if any(self._known(doc[start:start + n].text) for n in (1, 2, 3) if start + n <= end):
+            return True
+        return self._cue_label(doc, start, end, "PER") is not None
+
+    def role_person_candidates(self, doc: Doc, mentions: list[Mention]) -> list[tuple[Mention, list[Mention]]]:
+        """PERSON mentions for capitalised names next to a lower-case person-role noun (``role`` rows
+        of titles.tsv), each with the ``mentions`` it replaces.
+
+        "spokesman John Smith said" (directly after) or "his predecessor, Yoon Suk Yeol, who" (in
+        apposition: licensed like a left appositive title, closed like a right one). A model span
+        inside the name is replaced when it is a PERSON cut short or has another label with a
+        confidence below ``role_person_override_below``; a model span running past the name, a
+        confident non-PERSON span, a place/demonym or an ORG-like cue leave the text alone. A
+        single word the model did not tag at all is not enough ("a spokesman Monday said")."""
+        ends = {m.end for m in mentions}
+        covered = {i for m in mentions for i in range(m.start, m.end)}
+        below = self.cfg["role_person_override_below"]
+        ner_default = self.gz.priors.get("ner_default", 0.8)
+        out: list[tuple[Mention, list[Mention]]] = []
+        taken: set = set()
+        for tok in doc:
+            if not self.gz.is_person_role(tok) or tok.i in covered:
+                continue
+            start = tok.i + 1
+            appositive = start < len(doc) and doc[start].text == ","
+            if appositive:
+                title_start = self._title_run_left(doc, tok.i + 1, 0)[0]
+                if not self._left_appositive_ok(doc, title_start, ends):
+                    continue
+                start += 1
+            end = self._name_run(doc, start)
+            if end == start or any(i in taken for i in range(start, end)):
+                continue
+            after = doc[end] if end < len(doc) else None
+            closed = (after is None or after.lower_ in APPOSITIVE_END or after.is_punct or after.is_space
+                      or not appositive and (after.is_lower or after.text in POSSESSIVE))
+            if not closed or self._role_name_blocked(doc, start, end):
+                continue
+            inside = [m for m in mentions if m.start < end and m.end > start]
+            if any(m.start < start or m.end > end for m in inside):
+                continue
+            if any(m.label == "PERSON" and (m.start, m.end) == (start, end) for m in inside):
+                continue  # the model got it right; _find_titles records the role
+            if any(m.label != "PERSON" and (ner_default if m.confidence is None else m.confidence) >= below
+                   for m in inside):
+                continue
+            if not inside and end - start < 2:
+                continue
+            prior = self.gz.priors.get("person_role", self.gz.priors.get("rule_default", 0.5))
+            out.append((Mention(start, end, "PERSON", prior, "rule"), inside))
+            taken.update(range(start, end))
+        return out
+
+    def _add_role_person_mentions(self, doc: Doc, mentions: list[Mention]) -> list[Mention]:
+        candidates = self.role_person_candidates(doc, mentions)
+        if not candidates:
+            return mentions
+        replaced = {id(m) for _, inside in candidates for m in inside}
+        kept = [m for m in mentions if id(m) not in replaced]
+        return sorted(kept + [m for m, _ in candidates], key=lambda m: m.start)
+
     # ---- titles ------------------------------------------------------------------------------
     def _title_run_left(self, doc: Doc, end: int, stop: int) -> Optional[tuple[int, int]]:
         """Title phrase ending at token ``end - 1`` (a head word), extended left; (start, end)."""
-        if end <= stop or doc[end - 1].lower_ not in self.gz.title_heads:
+        if end <= stop or not self.gz.is_head(doc[end - 1]):
             return None
         j = end - 1
         while j - 1 >= stop and self.gz.is_title_word(doc[j - 1].lower_) and doc[j - 1].lower_ not in self.gz.title_qualifiers:
             j -= 1
         return j, end
+
+    def _left_appositive_ok(self, doc: Doc, title_start: int, ends: dict) -> bool:
+        """A title phrase starting at ``title_start`` and followed by a comma stands in apposition
+        to the name after the comma when a possessive, determiner, pronoun ("his predecessor,"),
+        a mention ("Lee's security chief,") or the sentence start precedes it."""
+        before = title_start - 1
+        return (before < 0 or doc[before].text in POSSESSIVE or doc[before].lower_ in DETERMINERS
+                or doc[before].lower_ in POSSESSIVE_PRONOUNS or before + 1 in ends
+                or self._is_sentence_start(doc, title_start))
 
     def _find_titles(self, doc: Doc, mentions: list[Mention]) -> None:
         ends = {m.end: m for m in mentions}
@@ -691,13 +800,8 @@ class EntityRefiner:
             # 2. left appositive: "Lee's security chief, Wi Sung-lac"
             if title_span is None and m.start >= 2 and doc[m.start - 1].text == ",":
                 run = self._title_run_left(doc, m.start - 1, left_stop)
-                if run:
-                    before = run[0] - 1
-                    ok = (before < 0 or doc[before].text in POSSESSIVE or doc[before].lower_ in DETERMINERS
-                          or doc[before].lower_ in POSSESSIVE_PRONOUNS or before + 1 in ends
-                          or self._is_sentence_start(doc, run[0]))
-                    if ok:
-                        title_span = run
+                if run and self._left_appositive_ok(doc, run[0], ends):
+                    title_span = run
             # 3. right appositive: "Zhao Leji, Chairman of the National People's Congress"
             if title_span is None:
                 title_span = self._appositive_right(doc, m, starts)
@@ -722,10 +826,10 @@ class EntityRefiner:
             if j < len(doc) and doc[j].lower_ in DETERMINERS:
                 j += 1
             k = j
-            while k < len(doc) and self.gz.is_title_word(doc[k].lower_) and k not in starts:
+            while k < len(doc) and self.gz.is_title_token(doc[k]) and k not in starts:
                 k += 1
             # last word of the run must be a head; what follows must end the phrase
-            while k > j and doc[k - 1].lower_ not in self.gz.title_heads:
+            while k > j and not self.gz.is_head(doc[k - 1]):
                 k -= 1
             if k > j:
                 after = doc[k] if k < len(doc) else None
@@ -734,10 +838,10 @@ class EntityRefiner:
         if doc.has_annotation("DEP"):
             root = doc[m.start:m.end].root
             for child in root.children:
-                if child.dep_ == "appos" and child.lower_ in self.gz.title_heads and child.i >= m.end \
+                if child.dep_ == "appos" and self.gz.is_head(child) and child.i >= m.end \
                         and child.i not in starts:
                     s = child.i
-                    while s - 1 > m.end and self.gz.is_title_word(doc[s - 1].lower_):
+                    while s - 1 > m.end and self.gz.is_title_token(doc[s - 1]):
                         s -= 1
                     return s, child.i + 1
         return None

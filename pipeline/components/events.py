@@ -122,6 +122,32 @@ def load_tables():
     return verbs, patterns, nouns, codes, forms
 
 
+def pattern_key(pattern: str) -> Optional[tuple]:
+    """The (kind, word...) a PETRARCH pattern needs present around the verb, or None
+    for a bare preposition ("prep=to"), which is tried only as a last resort."""
+    kind, _, arg = pattern.partition("=")
+    if kind == "prep":
+        prep, _, word = arg.partition(":")
+        return ("prep", prep, word) if word else None
+    return (kind, arg)
+
+
+@lru_cache(maxsize=None)
+def block_index(block: str) -> tuple[dict[tuple, int], list[dict]]:
+    """A block's word patterns by key -> position of the first row with that key,
+    and its bare-preposition rows in order. With it the first matching pattern is
+    found from the verb's few dependents instead of scanning the whole block."""
+    first: dict[tuple, int] = {}
+    bare: list[dict] = []
+    for pos, row in enumerate(load_tables()[1].get(block, ())):
+        key = pattern_key(row["pattern"])
+        if key is None:
+            bare.append(row)
+        else:
+            first.setdefault(key, pos)
+    return first, bare
+
+
 def cameo_label(code: str) -> str:
     codes = load_tables()[3]
     while code:
@@ -209,14 +235,11 @@ class EventCoder:
                 return coding(row, "newsie_pattern")
         # 2. PETRARCH block patterns with a word
         block = (default or next(iter(rows.values())))["block"]
-        bare = []
-        for prow in self.patterns.get(block, ()):
-            pat = prow["pattern"]
-            if pat.startswith("prep=") and ":" not in pat:
-                bare.append(prow)
-                continue
-            if matches(pat):
-                return coding(prow, "cameo_pattern")
+        first, bare = block_index(block)
+        present = [("obj", w) for w in objs] + [("prt", p) for p in prts] + [("prep", p, w) for p, w in preps]
+        hits = [first[k] for k in present if k in first]
+        if hits:
+            return coding(self.patterns[block][min(hits)], "cameo_pattern")
         # 3. phrasal verbs
         for pat, row in sorted(rows.items()):
             if pat.startswith("prt=") and row["source"] != "newsie" and matches(pat):

@@ -33,7 +33,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from .. import extensions  # noqa: F401  (registers Doc/Span extensions)
-from ..extensions import Relation
+from ..extensions import Relation, doc_text
 from ..config import stage_options
 from ..resources import read_tsv
 
@@ -496,7 +496,7 @@ class RelationExtractor:
             for prev in ents[k - 1:k] if k else []:
                 if prev.end_char > ent.start_char or prev.sent.start != sent.start:
                     continue
-                gap = doc.text[prev.end_char : ent.start_char]
+                gap = doc_text(doc)[prev.end_char : ent.start_char]
                 gap_norm = re.sub(r"\s+", " ", gap).strip()
                 gap_norm = re.sub(r"^['\u2019]s\b", "", gap_norm).strip()
                 allowed = {""} | ({title.strip()} if title else set())
@@ -515,7 +515,7 @@ class RelationExtractor:
 
     def postposed_office(self, doc: Doc, idx: MentionIndex, ent: Span, title: str) -> list[Relation]:
         """Surface form of an apposition the parser missed: "<PERSON>, <title> of [the] <ORG>"."""
-        m = re.match(r"\s*,\s*" + re.escape(title) + r"\s+(?:of|for|at)\s+(?:the\s+)?", doc.text[ent.end_char:])
+        m = re.match(r"\s*,\s*" + re.escape(title) + r"\s+(?:of|for|at)\s+(?:the\s+)?", doc_text(doc)[ent.end_char:])
         if not m:
             return []
         org = idx.by_start_char.get(ent.end_char + m.end())
@@ -626,7 +626,7 @@ class RelationExtractor:
     # -- said: direct quotes and reported speech
     def quote_relations(self, doc: Doc, idx: MentionIndex) -> list[Relation]:
         out = []
-        quotes = [(m.start(1), m.end(1)) for m in QUOTE_RE.finditer(doc.text)]
+        quotes = [(m.start(1), m.end(1)) for m in QUOTE_RE.finditer(doc_text(doc))]
         used_quotes = set()
         speech_verbs = []
         for tok in doc:
@@ -659,7 +659,7 @@ class RelationExtractor:
                 literals = []
                 for q in mine:
                     used_quotes.add(q)
-                    literals.append(strip_literal(doc.text[q[0]:q[1]]))
+                    literals.append(strip_literal(doc_text(doc)[q[0]:q[1]]))
             else:
                 family = "said_reported"
                 comp = [c for c in verb.children if c.dep_ in ("ccomp", "obj", "csubj")]
@@ -670,7 +670,7 @@ class RelationExtractor:
                 if not toks:
                     continue
                 s, e = clause_text(doc, toks)
-                literals = [strip_literal(doc.text[s:e])]
+                literals = [strip_literal(doc_text(doc)[s:e])]
             prior = self.prior(family)
             for subj, via_pronoun in subjects:
                 conf = prior * (self.prior("factor:pronoun_subject") if via_pronoun else 1.0)

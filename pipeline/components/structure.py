@@ -14,7 +14,7 @@ from typing import Iterator, NamedTuple
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .. import extensions  # noqa: F401
+from ..extensions import doc_text
 from ..config import stage_options
 
 DATA_PATH = Path(__file__).resolve().parents[1] / "data" / "structure" / "headings.toml"
@@ -56,10 +56,11 @@ class DocumentStructure:
 
     def __call__(self, doc: Doc) -> Doc:
         headings: list[tuple[int, int]] = []
-        if "\n" not in doc.text and "\r" not in doc.text:
+        text = doc_text(doc)
+        if "\n" not in text and "\r" not in text:
             doc._.headings = headings
             return doc
-        lines = list(iter_lines(doc.text, self.max_words, self.sentence_final))
+        lines = list(iter_lines(text, self.max_words, self.sentence_final))
         # A single-line document is prose, never a heading.
         single = len(lines) == 1
         for line in lines:

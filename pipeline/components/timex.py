@@ -4,7 +4,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from pipeline import extensions  # noqa: F401  (registers Doc extensions)
+from pipeline.extensions import doc_text
 from pipeline.timex.calibration import load_calibrator
 from pipeline.timex.lexicon import load_lexicon
 from pipeline.timex.tagger import check_config, tag_text
@@ -32,7 +32,7 @@ class TimexTagger:
         tokens = None
         if self.cfg["use_tags"] and doc.has_annotation("TAG"):
             tokens = [(t.idx, t.idx + len(t.text), t.lower_, t.tag_) for t in doc if t.tag_.startswith(("VB", "MD"))]
-        timexes, doc_date = tag_text(doc.text, doc._.published, sentences=sentences, tokens=tokens,
+        timexes, doc_date = tag_text(doc_text(doc), doc._.published, sentences=sentences, tokens=tokens,
                                      config=self.cfg, lex=self.lex, calibrator=self.calibrator)
         doc._.timexes = list(timexes)
         doc._.document_date = doc_date

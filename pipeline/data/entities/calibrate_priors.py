@@ -2,10 +2,10 @@
 
 Run from the project root:  python pipeline/data/entities/calibrate_priors.py [--model newsie_en_core]
 
-For every rule source (country, capital, city, demonym, loc_phrase, name_alias) the prior is the
-precision of the rule on CoNLL++ dev (../shared/data/ner/conllpp/conllpp_dev.txt): the share of
-rule hits that are exactly a gold entity of the corresponding CoNLL type (country/capital/city/
-loc_phrase -> LOC, demonym -> MISC, name_alias -> PER), with add-one smoothing.
+For every rule source (country, capital, city, demonym, loc_phrase, name_alias, person_role) the
+prior is the precision of the rule on CoNLL++ dev (../shared/data/ner/conllpp/conllpp_dev.txt): the
+share of rule hits that are exactly a gold entity of the corresponding CoNLL type (country/capital/
+city/loc_phrase -> LOC, demonym -> MISC, name_alias/person_role -> PER), with add-one smoothing.
 Without --model the rules run on text with no NER mentions (unconditional precision). With
 --model the NER's predicted mentions are in place first, so only the hits the rules would
 *add* are scored, which is exactly the situation the prior is used in; that estimate is used
@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 DEV = ROOT.parent / "shared" / "data" / "ner" / "conllpp" / "conllpp_dev.txt"
 MIN_CONDITIONAL = 30
 EXPECTED = {"country": "LOC", "capital": "LOC", "city": "LOC", "loc_phrase": "LOC", "demonym": "MISC",
-            "name_alias": "PER"}
+            "name_alias": "PER", "person_role": "PER"}
 
 
 def read_conll(path: Path):
@@ -106,12 +106,17 @@ def main() -> None:
             for m, source in comp.gazetteer_candidates(doc, context):
                 hits[prefix + source] += 1
                 good[prefix + source] += gold.get((m.start, m.end)) == EXPECTED[source]
+            # names next to a person-role noun: without NER every such name counts; with the
+            # model only the names the rule adds or whose model span it replaces
+            for m, _ in comp.role_person_candidates(doc, context):
+                hits[prefix + "person_role"] += 1
+                good[prefix + "person_role"] += gold.get((m.start, m.end)) == "PER"
             for m in comp._add_alias_mentions(doc, persons):
                 if m.stage == "rule":
                     hits[prefix + "name_alias"] += 1
                     good[prefix + "name_alias"] += gold.get((m.start, m.end)) == "PER"
     rows = []
-    for source in ("country", "capital", "city", "demonym", "loc_phrase", "name_alias"):
+    for source in ("country", "capital", "city", "demonym", "loc_phrase", "name_alias", "person_role"):
         # prefer the precision of what the rules add on top of the model's NER; fall back to
         # the unconditional precision when the model leaves too few hits to measure (< 30)
         if hits["model:" + source] >= MIN_CONDITIONAL:
