@@ -170,3 +170,101 @@ def test_anaphoric_units_take_the_narrative_date(text, surface, value):
 
 def test_that_day_alone_is_generic():
     assert tags("Market makers can suffer losses on trades made that day.", "1999-01-01") == {}
+
+
+# ---------------------------------------------------------------- "the year" in reports
+@pytest.mark.parametrize("text,surface,value", [
+    ("For the year, pet food volume was flat.", "the year", "1989"),
+    ("Sales for the full year were $6.6 billion.", "the full year", "1989"),
+    ("Lower earnings are likely for the fiscal year.", "the fiscal year", "1989"),
+    ("Revenue rose through the first nine months of the year.", "the year", "1989"),
+    ("The company was under investigation in the past year.", "the past year", "1988"),
+])
+def test_the_year_without_an_end_date_is_a_date(text, surface, value):
+    t = tags(text, "1989-11-02")[surface]
+    assert (t.type, t.value) == ("DATE", value)
+
+
+def test_the_year_ended_a_date_stays_a_one_year_duration():
+    t = tags("The businesses had revenue of $76 million for the year ended March 31.", "1989-11-01")["the year"]
+    assert (t.type, t.value) == ("DURATION", "P1Y")
+
+
+# ---------------------------------------------------------------- durations
+def test_later_is_a_signal_outside_the_duration():
+    got = tags("Three days later, the Nasdaq index had fallen 3.8%.", "1989-10-30")
+    assert "Three days later" not in got
+    assert (got["Three days"].type, got["Three days"].value) == ("DURATION", "P3D")
+
+
+def test_over_before_a_or_an_belongs_to_the_duration():
+    got = tags("Inspectors began a tour likely to last over a week.", "1998-03-06")
+    assert "last over a week" not in got
+    assert got["over a week"].value == "P1W"
+    assert value_of("He was declared dead just over an hour later.", "over an hour", "1998-10-25") == "PT1H"
+
+
+def test_and_a_half_after_the_unit_adds_half_a_unit():
+    assert value_of("The pilot called a minute and a half later.", "a minute and a half", "1998-01-14") == "PT1M30S"
+
+
+def test_couple_of_is_two():
+    assert value_of("Over the next couple of years we expect growth.", "the next couple of years",
+                    "1989-10-26") == "P2Y"
+
+
+def test_coordinated_days_are_separate_timexes():
+    got = tags("The summit is on April 24 and 25.", "1999-02-10")
+    assert "April 24 and 25" not in got
+    assert got["April 24"].value == "1999-04-24"
+
+
+# ---------------------------------------------------------------- tense cues
+def test_effective_points_to_the_future():
+    text = "The board also created a four-member office of the chairman, effective Feb. 1."
+    assert value_of(text, "Feb. 1", "1989-10-26") == "1990-02-01"
+
+
+def test_plan_as_a_noun_is_no_future_cue():
+    assert value_of("The thrift announced the plan Aug. 21.", "Aug. 21", "1989-10-27") == "1989-08-21"
+
+
+def test_a_tense_cue_after_the_expression_counts_less_than_one_before():
+    text = ("Qantas will almost double its flights between Australia and India by August in the search "
+            "for new markets untouched by the crisis.")
+    assert value_of(text, "August", "1998-02-13") == "1998-08"
+
+
+# ---------------------------------------------------------------- candidate prefilter
+def test_rule_triggers_are_the_literals_every_match_contains():
+    import re
+
+    from pipeline.timex.lexicon import required_literals
+
+    assert required_literals(re.compile(r"(?:early\s+)?(?:monday|mon)\b\.?", re.I)) == {"mon"}
+    assert required_literals(re.compile(r"(?:every|each)\s+(?:other\s+)?(?:week|month)", re.I)) == {
+        "week", "month"}
+    assert required_literals(re.compile(r"\d+(?:\s+days)?", re.I)) is None
+
+
+def test_rules_whose_triggers_are_absent_are_skipped():
+    from pipeline.timex.detect import applicable_rules
+    from pipeline.timex.lexicon import load_lexicon
+
+    names = {r.name for r in applicable_rules("Profit rose 5% in the third quarter.", load_lexicon())}
+    assert "quarter" in names
+    assert not names & {"holiday", "season", "weekday", "clock_time", "century"}
+
+
+@pytest.mark.parametrize("text", [
+    (ROOT / "corpus" / "000_a0269e133547853c.txt").read_text(),
+    (ROOT / "corpus" / "001_6cc54781f2b67606.txt").read_text(),
+    # letters case-insensitive matching equates with ASCII ones ("M\u0130DNIGHT" matches "midnight")
+    "The offer expires at M\u0130DNIGHT on FR\u0130DAY, with a \u017fecond \u212aELVIN week.",
+])
+def test_prefilter_never_changes_the_candidates(text, monkeypatch):
+    import pipeline.timex.detect as detect
+
+    with_prefilter = detect.find_candidates(text)
+    monkeypatch.setattr(detect, "applicable_rules", lambda t, lex: list(lex.rules))
+    assert detect.find_candidates(text) == with_prefilter

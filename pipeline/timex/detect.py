@@ -132,11 +132,38 @@ def _keeps_period(before: str, lex: Lexicon) -> bool:
     return (word in lex.months or word in lex.weekdays) and len(word) <= 4 and word not in full
 
 
+# characters that case-insensitive matching equates with an ASCII letter but that lower() does not map to it
+# ("İ".lower() is two characters); folded before the trigger test so it never skips a rule that could match
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def folded(text: str) -> str:
+    """``text`` lower-cased the way the case-insensitive rule regexes compare letters (for trigger tests)."""
+    return text.translate(_FOLD).lower()
+
+
+def applicable_rules(text: str, lex: Lexicon) -> list:
+    """The rules one of whose trigger strings occurs in ``text`` (the others cannot match it).
+
+    A few hundred substring tests cost far less than running every rule regex over the text, and most
+    rules (seasons, holidays, quarters, clock times, ...) have no trigger in a given article."""
+    low = folded(text)
+    seen: dict[str, bool] = {}
+
+    def present(word: str) -> bool:
+        hit = seen.get(word)
+        if hit is None:
+            hit = seen[word] = word in low
+        return hit
+
+    return [r for r in lex.rules if r.triggers is None or any(present(w) for w in r.triggers)]
+
+
 def find_candidates(text: str, lex: Optional[Lexicon] = None) -> list[Candidate]:
     """All non-overlapping candidate expressions, longest (then highest priority) first."""
     lex = lex or load_lexicon()
     found = []
-    for rule in lex.rules:
+    for rule in applicable_rules(text, lex):
         for m in rule.regex.finditer(text):
             if m.end() == m.start():
                 continue

@@ -18,6 +18,9 @@ class Rule:
     type: str
     priority: int
     regex: re.Pattern
+    # lower-case strings one of which occurs in every match (None: no such set known); a text containing
+    # none of them cannot match, so the rule is skipped (see detect.find_candidates)
+    triggers: Optional[frozenset] = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,58 @@ def _expand(pattern: str, fragments: dict) -> str:
     return pattern
 
 
+def required_literals(regex: re.Pattern) -> Optional[frozenset]:
+    """Lower-case strings one of which must occur in any match of ``regex`` (case-insensitive), or None.
+
+    Derived from the parsed pattern: a run of literal characters is required when it is not inside an
+    optional part; a group requires what its most selective element requires; an alternation requires one
+    of its branches' requirements. Lookarounds, character classes and optional parts require nothing.
+    """
+    try:
+        from re import _parser as sre_parse  # Python >= 3.11
+    except ImportError:  # pragma: no cover
+        import sre_parse  # type: ignore[no-redef]
+    try:
+        parsed = sre_parse.parse(regex.pattern, regex.flags)
+    except Exception:  # pragma: no cover - a pattern re accepted but the parser does not: no prefilter
+        return None
+    found = _seq_literals(list(parsed), sre_parse)
+    if not found:
+        return None
+    # "monday" is redundant next to "mon": any text containing the longer contains the shorter
+    return frozenset(w for w in found if not any(o != w and o in w for o in found))
+
+
+def _seq_literals(items: list, sp) -> Optional[frozenset]:
+    """Required literals of a parsed sequence (``sp``: the regex parser module, holder of the opcodes)."""
+    options: list[frozenset] = []
+    run: list[str] = []
+    for op, av in items:
+        if op is sp.LITERAL:
+            run.append(chr(av).lower())
+            continue
+        if run:
+            options.append(frozenset(["".join(run)]))
+            run = []
+        if op is sp.SUBPATTERN:
+            sub = _seq_literals(list(av[3]), sp)
+        elif op is sp.BRANCH:
+            subs = [_seq_literals(list(b), sp) for b in av[1]]
+            sub = None if any(x is None for x in subs) else frozenset().union(*subs)
+        elif op in (sp.MAX_REPEAT, sp.MIN_REPEAT) and av[0] >= 1:
+            sub = _seq_literals(list(av[2]), sp)
+        else:
+            sub = None
+        if sub:
+            options.append(sub)
+    if run:
+        options.append(frozenset(["".join(run)]))
+    if not options:
+        return None
+    # the most selective requirement: longest shortest string, then fewest alternatives
+    return max(options, key=lambda o: (min(len(w) for w in o), -len(o)))
+
+
 @lru_cache(maxsize=4)
 def load_lexicon(data_dir: Optional[str] = None) -> Lexicon:
     """Read the lexicon and the rules once (cached)."""
@@ -150,7 +205,8 @@ def load_lexicon(data_dir: Optional[str] = None) -> Lexicon:
             regex = re.compile(lead + r"(?<![\w$£€'’])(?:" + body + r")(?![\w]|-\w)", re.IGNORECASE)
         except re.error as exc:
             raise ValueError(f"timex rule {spec['name']}: bad pattern: {exc}") from None
-        rules.append(Rule(spec["name"], spec["kind"], spec.get("type", "auto"), int(spec.get("priority", 5)), regex))
+        rules.append(Rule(spec["name"], spec["kind"], spec.get("type", "auto"), int(spec.get("priority", 5)), regex,
+                          required_literals(regex)))
     return Lexicon(
         months={k.lower(): int(v) for k, v in lex["months"].items()},
         weekdays={k.lower(): int(v) for k, v in lex["weekdays"].items()},

@@ -46,6 +46,8 @@ PAST_BIAS_DAYS = 3
 TENSE_REACH_DAYS = 300
 # "a year ago" compares with the quarter last mentioned this many characters before (earnings reports)
 QUARTER_REACH_CHARS = 3000
+# words after "N units" that are signals (outside the extent) making the expression a DURATION
+SIGNAL_AFTER_DURATION = ("before", "after", "since", "later")
 # in a past-tense clause, a bare month up to this many months after the article's month is this year's
 MONTH_PAST_AHEAD = 2
 
@@ -192,7 +194,7 @@ def resolve_month(anchor: date, m: int, direction: Optional[str], rel: str = "")
 REL_OFFSET = {
     "last": -1, "previous": -1, "past": -1, "the previous": -1, "early last": -1, "late last": -1,
     "this": 0, "current": 0, "the current": 0, "the same": 0, "earlier this": 0, "later this": 0,
-    "early this": 0, "late this": 0,
+    "early this": 0, "late this": 0, "the": 0, "the full": 0, "the fiscal": 0, "the past": -1, "the last": -1,
     "next": 1, "coming": 1, "upcoming": 1, "the coming": 1, "the following": 1, "early next": 1, "late next": 1,
 }
 
@@ -534,15 +536,18 @@ def _duration(cand, g, anchor, direction, ctx, lex, vague=False):
         return None
     if n is not None and n == 0:
         return None
+    if n is not None and g.get("half"):
+        n += 0.5  # "a minute and a half"
     if n is not None and n > 1 and not unit.endswith("s") and not g.get("adj") and "-" not in cand.text and unit not in ("century",):
         # "two year" is rare; "2 day" appears in hyphenless adjectives, accept
         pass
     ago = (g.get("ago") or "").strip().lower()
     start, end = cand.start, cand.end
     if ago:
-        # a following word makes before/after/since/prior a signal, outside the extent (TimeML)
+        # before/after/since (and "later": "three days later" is annotated as the DURATION "three days" in
+        # TimeBank) are signals relating the duration to an event, outside the extent
         ago_word = ago.split()[0]
-        if ago_word in ("before", "after", "since"):
+        if ago_word in SIGNAL_AFTER_DURATION:
             ago = ""
             end = cand.start + (cand.offsets["ago"][0] - cand.start)
             while end > start and cand.text[end - start - 1].isspace():

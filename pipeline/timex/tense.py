@@ -17,6 +17,16 @@ _ABBREV = re.compile(
     r"Aug|Sept|Sep|Oct|Nov|Dec|Mon|Tue|Tues|Wed|Thu|Thurs|Fri|Sat|Sun|vs|U\.S|U\.N|[A-Z])\.)$"
 )
 _WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
+# the verb governing a temporal adverbial mostly precedes it ("will double its flights by August in the search
+# for markets untouched by ..."); a cue after the expression counts as this many times farther away
+AFTER_WEIGHT = 2.0
+
+
+def _distance(a: int, b: int, tstart: int, tend: int) -> float:
+    """Distance in characters between a cue at [a, b) and the expression [tstart, tend)."""
+    if a >= tend:
+        return (a - tend) * AFTER_WEIGHT
+    return abs(b - tstart) if b <= tstart else min(abs(a - tend), abs(b - tstart))
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -98,7 +108,7 @@ def tense_at(text: str, sent: tuple[int, int], tstart: int, tend: int, lex: Lexi
         pos = s + m.start()
         if tstart <= pos < tend:
             continue
-        cues.append((min(abs(pos - tend), abs(s + m.end() - tstart)), "future"))
+        cues.append((_distance(pos, s + m.end(), tstart, tend), "future"))
     if tokens:
         for (a, b, lw, tag) in tokens:
             if b <= s or a >= e or (tstart <= a < tend) or lw in reporting:
@@ -114,7 +124,7 @@ def tense_at(text: str, sent: tuple[int, int], tstart: int, tend: int, lex: Lexi
             else:
                 t = None
             if t:
-                cues.append((min(abs(a - tend), abs(b - tstart)), t))
+                cues.append((_distance(a, b, tstart, tend), t))
     else:
         for m in _WORD.finditer(seg):
             a, b = s + m.start(), s + m.end()
@@ -122,7 +132,7 @@ def tense_at(text: str, sent: tuple[int, int], tstart: int, tend: int, lex: Lexi
                 continue
             t = _word_cue(m.group(0), lex)
             if t:
-                cues.append((min(abs(a - tend), abs(b - tstart)), t))
+                cues.append((_distance(a, b, tstart, tend), t))
     if not cues:
         return None
     cues.sort(key=lambda c: c[0])
