@@ -73,12 +73,6 @@ def arrow_to_pandas(table: str, arrow: pa.Table) -> pd.DataFrame:
     return df
 
 
-def rows_to_pandas(table: str, rows: list[dict]) -> pd.DataFrame:
-    from .store import to_arrow
-
-    return arrow_to_pandas(table, to_arrow(table, rows))
-
-
 def _read_csv(table: str, path: Path) -> pa.Table:
     """A table's CSV file (``pipeline.store.write_csv``'s convention) with its declared schema."""
     import pyarrow.csv as pacsv
@@ -212,7 +206,7 @@ def extract(text: str, published: Optional[str] = None, *, config: ConfigLike = 
 
     from .corpus import build_corpus_tables
     from .records import doc_rows, failed_document_rows
-    from .store import sort_rows
+    from .store import sort_table, to_arrow
 
     if title is not None:
         meta["title"] = title
@@ -231,7 +225,7 @@ def extract(text: str, published: Optional[str] = None, *, config: ConfigLike = 
         rows = failed_document_rows(src)
     tables = build_corpus_tables({t: list(rows.get(t, [])) for t in rows},
                                  min_confidence=float(cfg["output"]["min_confidence"]))
-    return {t: rows_to_pandas(t, sort_rows(t, tables.get(t, []))) for t in TABLES}
+    return {t: arrow_to_pandas(t, sort_table(t, to_arrow(t, tables.get(t, [])))) for t in TABLES}
 
 
 __all__ = ["OutputsError", "load", "extract", "read_table", "get_nlp"]

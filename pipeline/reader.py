@@ -93,9 +93,10 @@ def file_signature(path: Path) -> Optional[str]:
     documents (the rule make and git use); None when the file cannot be stat'ed.
     """
     parts = []
-    for p in (path, meta_path_for(path)):
+    name = str(path)  # string paths: this runs for every file of the corpus on every run
+    for p in (name, name[: len(name) - len(path.suffix)] + META_SUFFIX):
         try:
-            st = p.stat()
+            st = os.stat(p)
         except FileNotFoundError:
             parts.append("-")
             continue

@@ -26,7 +26,7 @@ from .config import PACKAGE_DIR, Config
 from .reader import SourceDocument, file_signature, read_file, scan, with_language
 from .records import Rows, doc_rows, failed_document_rows
 from .schema import TABLES
-from .store import ResultStore, TableWriter, remove_stale_temporaries, sort_rows
+from .store import ResultStore, TableWriter, remove_stale_temporaries
 
 log = logging.getLogger("newsie.run")
 
@@ -250,10 +250,12 @@ def run(corpus: Path, out_dir: Path, config: Config, *, workers: Optional[int] =
             def pending() -> Iterator[SourceDocument]:
                 """Documents that need the pipeline; others are stored or reused here."""
                 failed_batch: list = []
+                root = str(corpus).rstrip("/") + "/"
                 for path in paths:
                     if progress is not None:
                         progress(1)
-                    rel = path.relative_to(corpus).as_posix()
+                    name = str(path)
+                    rel = name[len(root):] if name.startswith(root) else path.relative_to(corpus).as_posix()
                     signature = file_signature(path)
                     docs = unchanged(rel, signature)
                     if docs is not None:  # not even read
@@ -294,14 +296,17 @@ def run(corpus: Path, out_dir: Path, config: Config, *, workers: Optional[int] =
 
             batches = _batches(pending(), batch_size)
             # Starting worker processes (each loads the model) only pays off when
-            # there is more than one batch of work: look two batches ahead.
+            # there is more than one batch of work: look two batches ahead. Past
+            # that the model runs in worker processes even for --workers 1, so this
+            # process (reading, storing, the corpus steps) never holds the model's
+            # memory and the corpus steps' memory at once.
             ahead = list(itertools.islice(batches, 2))
             batches = itertools.chain(ahead, batches)
             if len(ahead) < 2:
                 n_workers = 1
             if backend == "dask":
                 _run_dask(batches, n_workers, scheduler, config, timeout, save)
-            elif n_workers == 1:
+            elif len(ahead) < 2:
                 for batch in batches:
                     _init_worker(config.data)  # loads the model on first use only
                     save(process_batch(batch, timeout))
@@ -397,12 +402,12 @@ def _write_tables(store: ResultStore, out_dir: Path, formats: list[str], min_con
             if table in frames:
                 writer.write_arrow(frame_to_arrow(frames.pop(table), table, min_confidence))
             elif table in in_memory:
-                writer.write(sort_rows(table, keep_confident(table, in_memory[table], min_confidence)))
+                writer.write(keep_confident(table, in_memory[table], min_confidence))
             else:
                 for doc_rows in store.iter_table(table):
                     if table == "relations":
                         doc_rows = [link_relation(r, entity_of) for r in doc_rows]
-                    writer.write(sort_rows(table, keep_confident(table, doc_rows, min_confidence)))
+                    writer.write(keep_confident(table, doc_rows, min_confidence))
         summary.rows[table] = writer.count
     summary.documents = len(documents)
     summary.ok = sum(1 for d in documents if d["status"] == "ok")

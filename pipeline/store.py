@@ -118,9 +118,9 @@ def _unpack(blob: bytes) -> list[dict]:
     return orjson.loads(_CODEC.decompress(memoryview(blob)[4:], decompressed_size=size, asbytes=True))
 
 
-def sort_rows(table: str, rows: list[dict]) -> list[dict]:
-    keys = SORT_KEYS[table]
-    return sorted(rows, key=lambda r: tuple((r[k] is None, r[k] if r[k] is not None else "") for k in keys))
+def sort_table(table: str, arrow: pa.Table) -> pa.Table:
+    """Rows of ``table`` in its output order (``SORT_KEYS``; NULLs last), sorted by Arrow."""
+    return arrow.sort_by([(key, "ascending") for key in SORT_KEYS[table]])
 
 
 def to_arrow(table: str, rows: list[dict]) -> pa.Table:
@@ -172,9 +172,11 @@ def _fsync(path: Path) -> None:
 class TableWriter:
     """Writes one table in each format to temporary files, renamed into place on success.
 
-    Rows arrive in chunks (already in final order), so a table larger than
-    memory can be written; nothing is visible under the table's name until the
-    whole file is complete.
+    Rows arrive in chunks, so a table larger than memory can be written;
+    nothing is visible under the table's name until the whole file is complete.
+    ``write`` sorts what it buffers by the table's keys, so callers pass whole
+    documents in doc_id order (every per-document table's order starts with
+    doc_id) or all rows at once; ``write_arrow`` takes rows already in order.
     """
 
     CHUNK_ROWS = 50_000
@@ -210,7 +212,7 @@ class TableWriter:
     def _flush(self) -> None:
         rows, self._pending = self._pending, []
         if rows:
-            self._write_chunk(to_arrow(self.table, rows))
+            self._write_chunk(sort_table(self.table, to_arrow(self.table, rows)))
 
     def _write_chunk(self, chunk: pa.Table) -> None:
         self.count += chunk.num_rows
@@ -246,7 +248,7 @@ def remove_stale_temporaries(out_dir: Path) -> None:
 
 
 def write_table(out_dir: Path, table: str, rows: list[dict], formats: list[str]) -> dict[str, Path]:
-    """Write one table (rows already sorted) in each format, atomically."""
+    """Write one table in each format, in its output order, atomically."""
     with TableWriter(out_dir, table, formats) as writer:
         writer.write(rows)
     return writer.targets

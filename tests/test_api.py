@@ -14,7 +14,7 @@ import pytest
 
 from pipeline import api
 from pipeline.schema import TABLES
-from pipeline.store import sort_rows, write_table
+from pipeline.store import write_table
 
 # ---------------------------------------------------------------- synthetic outputs
 
@@ -176,7 +176,7 @@ def sample_rows() -> dict[str, list[dict]]:
 def write_sample_outputs(out_dir: Path, formats=("parquet", "csv")) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, rows in sample_rows().items():
-        write_table(out_dir, name, sort_rows(name, rows), list(formats))
+        write_table(out_dir, name, rows, list(formats))
     return out_dir
 
 

@@ -10,3 +10,4 @@ from . import entities  # noqa: F401
 from . import timex  # noqa: F401
 from . import relations  # noqa: F401
 from . import events  # noqa: F401
+from . import lemmatizer  # noqa: F401

@@ -49,7 +49,8 @@ def entity_frames(mention_rows: Iterable[dict], chunk_rows: int = 20_000
     mentions = pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
     del chunks, chunk
     mentions, entities = canonicalize_entities(mentions)
-    entity_of = dict(zip(mentions["mention_id"], mentions["entity_id"]))
+    # lists first: iterating Arrow-backed pandas strings element by element is slow
+    entity_of = dict(zip(mentions["mention_id"].tolist(), mentions["entity_id"].tolist()))
     return mentions, entities, entity_of
 
 
@@ -61,13 +62,13 @@ def resolve_entities(mention_rows: Iterable[dict]) -> tuple[list[dict], list[dic
 
 def frame_to_arrow(df: pd.DataFrame, table: str, min_confidence: float = 0.0) -> pa.Table:
     """A corpus-step frame as an output table: schema, confidence filter, row order."""
-    from ..schema import SORT_KEYS
+    from ..store import sort_table
 
     schema = TABLES[table]
     if min_confidence > 0 and table in CONFIDENT_TABLES:
         df = df[df["confidence"].isna() | (df["confidence"] >= min_confidence)]
     arrow = pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False)
-    return arrow.sort_by([(key, "ascending") for key in SORT_KEYS[table]])
+    return sort_table(table, arrow)
 
 
 def link_relation(row: dict, entity_of: dict[str, str]) -> dict:

@@ -61,6 +61,7 @@ def _train_part(config_path: str, output: str, overrides: dict, threads: int) ->
         os.environ[var] = str(threads)
     from spacy.cli.train import train
 
+    import pipeline.components.lemmatizer  # noqa: F401  (registers newsie_lemmatizer)
     import pipeline.extensions  # noqa: F401
 
     Path(output).mkdir(parents=True, exist_ok=True)
