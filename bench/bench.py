@@ -4,8 +4,10 @@ Builds corpora of N documents from the sentences in ../shared/data (CoNLL++ and
 GUM regrouped into documents of 8 sentences), then measures, each in a
 fresh process so peak RSS is that run's own:
 
-* a bare ``nlp.pipe`` pass of the configured model over the same texts,
-* ``newsie run`` end to end with 1 and 2 workers,
+* a bare ``nlp.pipe`` pass of the configured model over the same texts, on one CPU,
+* ``newsie run`` end to end with 1 worker on one CPU and 2 workers on two CPUs
+  (``sched_setaffinity``: the main process shares the workers' CPUs, so the ratio to
+  the bare pass and the 2-worker speedup compare like with like),
 * peak RSS at two corpus sizes,
 * adding one article to an already processed corpus.
 
@@ -18,8 +20,10 @@ import json
 import shutil
 import subprocess
 import sys
+import os
 import tempfile
 from pathlib import Path
+from typing import Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 SENTENCES_PER_DOC = 8
@@ -67,11 +71,14 @@ def build_corpus(folder: Path, n_docs: int, pool: list[str]) -> int:
     return words
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
-    """Run ``cmd``; return (seconds, peak RSS in MB of its process tree's largest member)."""
+def timed(cmd: list[str], cpus: Optional[set[int]] = None) -> tuple[float, float]:
+    """Run ``cmd`` (on ``cpus`` only, when given); return (seconds, peak RSS in MB of its process
+    tree's largest member)."""
     code = (
-        "import resource, subprocess, sys, time, json;"
-        "t = time.perf_counter(); r = subprocess.run(sys.argv[1:]);"
+        "import os, resource, subprocess, sys, time, json;"
+        f"cpus = {sorted(cpus) if cpus else None!r};"
+        "pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None;"
+        "t = time.perf_counter(); r = subprocess.run(sys.argv[1:], preexec_fn=pin);"
         "dt = time.perf_counter() - t;"
         "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024;"
         "print(json.dumps([r.returncode, dt, rss]))"
@@ -84,10 +91,12 @@ def timed(cmd: list[str]) -> tuple[float, float]:
 
 
 BARE = r"""
-import sys, time
+import os, sys, time
 from pathlib import Path
 from pipeline.nlp import load_model
 from pipeline.config import load_config
+if len(sys.argv) > 2:
+    os.sched_setaffinity(0, {int(c) for c in sys.argv[2].split(",")})
 nlp = load_model(load_config().model)
 texts = [p.read_text(encoding="utf-8") for p in sorted(Path(sys.argv[1]).glob("*.txt"))]
 t = time.perf_counter()
@@ -107,6 +116,8 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     work = args.keep or Path(tempfile.mkdtemp(prefix="newsie-bench-"))
     pool = sentences(args.data)
+    available = sorted(os.sched_getaffinity(0))
+    one_cpu, two_cpus = set(available[:1]), set(available[:2])
     newsie = [sys.executable, "-m", "pipeline", "run", "--quiet"]
     results: dict = {"sizes": {}}
     for n in sizes:
@@ -114,13 +125,16 @@ def main() -> None:
         shutil.rmtree(corpus, ignore_errors=True)
         words = build_corpus(corpus, n, pool)
         row: dict = {"documents": n, "words": words}
-        bare = subprocess.run([sys.executable, "-c", BARE, str(corpus)], capture_output=True, text=True,
-                              check=True, cwd=ROOT)
+        bare = subprocess.run([sys.executable, "-c", BARE, str(corpus), ",".join(map(str, one_cpu))],
+                              capture_output=True, text=True, check=True, cwd=ROOT)
         row["bare_seconds"] = float(bare.stdout.strip().splitlines()[-1])
         for workers in (1, 2):
             out = work / f"out{n}_w{workers}"
             shutil.rmtree(out, ignore_errors=True)
-            seconds, rss = timed([*newsie, str(corpus), "--out", str(out), "--workers", str(workers)])
+            # N workers on N CPUs: the main process (reading, storing, writing) shares them, so
+            # "1 worker" is one core's worth of work, as is the bare pass.
+            seconds, rss = timed([*newsie, str(corpus), "--out", str(out), "--workers", str(workers)],
+                                 cpus=one_cpu if workers == 1 else two_cpus)
             row[f"w{workers}_seconds"] = seconds
             row[f"w{workers}_peak_rss_mb"] = rss
         (corpus / "added.txt").write_text(pool[0] + " " + pool[1] + "\n", encoding="utf-8")

@@ -32,6 +32,8 @@ def read_tsv(path: Path, columns: Optional[list[str]] = None) -> list[dict]:
 
 
 def strip_accents(text: str) -> str:
+    if text.isascii():  # nothing to strip; most names, and a per-character loop saved
+        return text
     return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 
 

@@ -21,12 +21,14 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
+import pyarrow as pa
+
 from . import __version__
 from .config import PACKAGE_DIR, Config
 from .reader import SourceDocument, file_signature, read_file, scan, with_language
 from .records import Rows, doc_rows, failed_document_rows
 from .schema import TABLES
-from .store import ResultStore, TableWriter, remove_stale_temporaries
+from .store import ResultStore, TableWriter, pack_tables, remove_stale_temporaries
 
 log = logging.getLogger("newsie.run")
 
@@ -67,12 +69,22 @@ class RunSummary:
         ]
 
 
-def _hash_tree(h: "hashlib._Hash", root: Path, patterns: tuple[str, ...]) -> None:
+# Package code that cannot change a document's stored rows (commands, corpus-level steps
+# that rerun on every run, evaluation and training); everything else is in the version,
+# so a new module counts unless listed here.
+NOT_PER_DOCUMENT_CODE = ("cli.py", "__main__.py", "report.py", "query.py", "api.py", "store.py",
+                         "corpus/", "evaluate/", "training/")
+
+
+def _hash_tree(h: "hashlib._Hash", root: Path, patterns: tuple[str, ...], skip: tuple[str, ...] = ()) -> None:
     for pattern in patterns:
         for path in sorted(root.rglob(pattern)):
             if "__pycache__" in path.parts or ".newsie" in path.parts:
                 continue
-            h.update(path.relative_to(root).as_posix().encode())
+            rel = path.relative_to(root).as_posix()
+            if rel.startswith(skip):
+                continue
+            h.update(rel.encode())
             h.update(path.read_bytes())
 
 
@@ -82,11 +94,15 @@ def pipeline_version(config: Config) -> str:
 
     h = hashlib.sha256(__version__.encode())
     h.update(config.fingerprint().encode())
-    _hash_tree(h, PACKAGE_DIR, ("*.py",))
+    _hash_tree(h, PACKAGE_DIR, ("*.py",), skip=NOT_PER_DOCUMENT_CODE)
     _hash_tree(h, PACKAGE_DIR / "data", ("*.*",))
     model = resolve_model_path(config.model)
-    meta = Path(model) / "meta.json" if isinstance(model, Path) else None
-    h.update(meta.read_bytes() if meta is not None and meta.exists() else str(model).encode())
+    if isinstance(model, Path):
+        for name in ("meta.json", "config.cfg"):  # the model's identity and its pipeline definition
+            if (model / name).exists():
+                h.update((model / name).read_bytes())
+    else:
+        h.update(str(model).encode())
     return h.hexdigest()[:16]
 
 
@@ -151,23 +167,30 @@ def _process_one(nlp, src: SourceDocument, timeout: float) -> Rows:
     return rows
 
 
-def process_batch(batch: list[SourceDocument], timeout: float) -> list[tuple[str, Optional[str], Rows]]:
-    """Run the pipeline over a batch; one slow or failing document fails alone.
+def process_batch(batch: list[SourceDocument], timeout: float) -> list[tuple[str, Optional[str], dict[str, bytes]]]:
+    """Run the pipeline over a batch; (doc_id, sha256, packed rows) per document.
 
-    Ordinary documents go through ``nlp.pipe`` together (faster); large ones
-    alone, each under its own time limit, so one huge document cannot use up
-    the time of a whole batch.
+    One slow or failing document fails alone: ordinary documents go through
+    ``nlp.pipe`` together (faster); large ones alone, each under its own time
+    limit, so one huge document cannot use up the time of a whole batch. Rows
+    come back packed for the store (see ``pack_tables``).
     """
     nlp = _NLP
-    small = [s for s in batch if len(s.text) <= LARGE_DOCUMENT_CHARS]
-    results: dict[str, Rows] = {}
+    # Language identification is CPU work (and its profiles memory): done here, not in
+    # the process that reads and stores.
+    inp = _NLP_CONFIG["input"]
+    batch = [with_language(s, inp["languages"], inp["other_languages"]) for s in batch]
+    small = [s for s in batch if s.status == "ok" and len(s.text) <= LARGE_DOCUMENT_CHARS]
+    results: dict[str, Rows] = {s.doc_id: failed_document_rows(s) for s in batch if s.status != "ok"}
     try:
         with _time_limit(timeout * len(small)):
             docs = list(nlp.pipe((make_doc(nlp, s) for s in small), batch_size=len(small)))
         results.update((s.doc_id, doc_rows(s, d)) for s, d in zip(small, docs))
     except Exception:  # noqa: BLE001  (includes DocumentTimeout) retry one by one
-        results.clear()
-    return [(s.doc_id, s.sha256, results.get(s.doc_id) or _process_one(nlp, s, timeout)) for s in batch]
+        for s in small:
+            results.pop(s.doc_id, None)
+    return [(s.doc_id, s.sha256, pack_tables(results.get(s.doc_id) or _process_one(nlp, s, timeout)))
+            for s in batch]
 
 
 # ---------------------------------------------------------------- corpus side
@@ -275,11 +298,9 @@ def run(corpus: Path, out_dir: Path, config: Config, *, workers: Optional[int] =
                         if src.status == "ok" and stored.get(src.doc_id) == (src.sha256, version):
                             summary.reused += 1  # includes documents skipped for their language
                             continue
-                        if src.status == "ok":
-                            # Only new or changed documents pay for language identification.
-                            src = with_language(src, inp["languages"], inp["other_languages"])
                         if src.status != "ok":
-                            failed_batch.append((src.doc_id, src.sha256 or None, version, failed_document_rows(src)))
+                            failed_batch.append((src.doc_id, src.sha256 or None, version,
+                                                 pack_tables(failed_document_rows(src))))
                             if len(failed_batch) >= batch_size:
                                 store.put_many(failed_batch)
                                 failed_batch = []
@@ -290,7 +311,7 @@ def run(corpus: Path, out_dir: Path, config: Config, *, workers: Optional[int] =
                 if failed_batch:
                     store.put_many(failed_batch)
 
-            def save(results: list[tuple[str, Optional[str], Rows]]) -> None:
+            def save(results: list[tuple[str, Optional[str], dict[str, bytes]]]) -> None:
                 store.put_many([(d, s, version, r) for d, s, r in results])
                 summary.processed += len(results)
 
@@ -392,23 +413,40 @@ def _write_tables(store: ResultStore, out_dir: Path, formats: list[str], min_con
     """
     from .corpus import entity_frames, frame_to_arrow, keep_confident, link_relation, resolve_events
 
-    documents = list(store.rows("documents"))
+    counts: dict[str, int] = {}
+
+    def write(table: str, *, arrow: Optional[pa.Table] = None, chunks: Iterable[list[dict]] = ()) -> None:
+        with TableWriter(out_dir, table, formats) as writer:
+            if arrow is not None:
+                writer.write_arrow(arrow)
+            for rows in chunks:
+                writer.write(keep_confident(table, rows, min_confidence))
+        counts[table] = writer.count
+
+    def linked(chunks: Iterable[list[dict]], entity_of: dict[str, str]) -> Iterator[list[dict]]:
+        for rows in chunks:
+            yield [link_relation(r, entity_of) for r in rows]
+
+    # Mentions and entities first: the largest frames of the run are written and freed
+    # before anything else is loaded.
     mentions, entities, entity_of = entity_frames(store.rows("mentions"))
+    write("mentions", arrow=frame_to_arrow(mentions, "mentions", min_confidence))
+    del mentions
+    write("entities", arrow=frame_to_arrow(entities, "entities", min_confidence))
+    del entities
+    documents = list(store.rows("documents"))
     events, clusters = resolve_events(store.rows("events"), entity_of, documents)
     in_memory = {"documents": documents, "events": events, "event_clusters": clusters}
-    frames = {"mentions": mentions, "entities": entities}
     for table in TABLES:
-        with TableWriter(out_dir, table, formats) as writer:
-            if table in frames:
-                writer.write_arrow(frame_to_arrow(frames.pop(table), table, min_confidence))
-            elif table in in_memory:
-                writer.write(keep_confident(table, in_memory[table], min_confidence))
-            else:
-                for doc_rows in store.iter_table(table):
-                    if table == "relations":
-                        doc_rows = [link_relation(r, entity_of) for r in doc_rows]
-                    writer.write(keep_confident(table, doc_rows, min_confidence))
-        summary.rows[table] = writer.count
+        if table in counts:
+            continue
+        if table in in_memory:
+            write(table, chunks=[in_memory[table]])
+        elif table == "relations":
+            write(table, chunks=linked(store.iter_table(table), entity_of))
+        else:
+            write(table, chunks=store.iter_table(table))
+    summary.rows = {table: counts[table] for table in TABLES}
     summary.documents = len(documents)
     summary.ok = sum(1 for d in documents if d["status"] == "ok")
     summary.failed = sum(1 for d in documents if d["status"] == "error")

@@ -55,8 +55,8 @@ class ResultStore:
         """doc_id -> (sha256, version) of every stored document."""
         return {d: (s, v) for d, s, v in self.db.execute("SELECT doc_id, sha256, version FROM docs")}
 
-    def put_many(self, items: Iterable[tuple[str, Optional[str], str, dict]]) -> None:
-        """Store (doc_id, sha256, version, rows by table) in one transaction."""
+    def put_many(self, items: Iterable[tuple[str, Optional[str], str, dict[str, bytes]]]) -> None:
+        """Store (doc_id, sha256, version, ``pack_tables`` of its rows) in one transaction."""
         items = list(items)
         with self.db:
             self.db.executemany("DELETE FROM rows WHERE doc_id = ?", [(d,) for d, *_ in items])
@@ -66,8 +66,7 @@ class ResultStore:
             )
             self.db.executemany(
                 "INSERT INTO rows (doc_id, tbl, blob) VALUES (?, ?, ?)",
-                [(d, table, _pack(table_rows)) for d, _s, _v, rows in items
-                 for table, table_rows in sorted(rows.items()) if table_rows],
+                [(d, table, blob) for d, _s, _v, packed in items for table, blob in sorted(packed.items())],
             )
 
     def file_signatures(self) -> dict[str, tuple[str, list[tuple[str, str]]]]:
@@ -106,6 +105,12 @@ class ResultStore:
 # Blobs are JSON (orjson) compressed with LZ4 behind a 4-byte length: a full
 # rewrite of the tables decodes every blob, and this is ~3x faster than json+zlib.
 _CODEC = pa.Codec("lz4")
+
+
+def pack_tables(rows: dict[str, list[dict]]) -> dict[str, bytes]:
+    """A document's rows by table as stored blobs. Workers pack their own results, so
+    the main process only moves bytes into SQLite."""
+    return {table: _pack(table_rows) for table, table_rows in rows.items() if table_rows}
 
 
 def _pack(rows: list[dict]) -> bytes:

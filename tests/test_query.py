@@ -140,3 +140,16 @@ def test_show_document_neutralises_terminal_escapes_in_the_article(tmp_path):
         text = show_document("c/talks", out, color=color)
         assert "\x07" not in text and "\x1b]" not in text and "\x1b[2J" not in text
         assert "\\x1b]0;pwned\\x07\\x1b[2J" in text
+
+
+def test_query_output_piped_into_a_reader_that_stops_early_is_not_an_error(out):
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "query", "SELECT range AS n FROM range(100000)",
+                             "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = proc.stdout.readline()  # like `| head -1`: read one line, then hang up
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, stderr
+    assert first.split() == [b"n"] and "Traceback" not in stderr

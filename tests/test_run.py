@@ -288,3 +288,25 @@ def test_cli_run_writes_requested_formats_and_prints_a_summary(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "documents: 2 (2 ok, 0 failed, 0 skipped)" in result.stdout
     assert (tmp_path / "mentions.csv").exists() and not (tmp_path / "mentions.parquet").exists()
+
+
+def test_pipeline_version_covers_per_document_code_but_not_commands(tmp_path):
+    import hashlib
+
+    from pipeline.runner import NOT_PER_DOCUMENT_CODE, _hash_tree
+
+    def version(files: dict[str, str]) -> str:
+        root = tmp_path / hashlib.md5(repr(sorted(files.items())).encode()).hexdigest()
+        for rel, text in files.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text)
+        h = hashlib.sha256()
+        _hash_tree(h, root, ("*.py",), skip=NOT_PER_DOCUMENT_CODE)
+        return h.hexdigest()
+
+    base = {"components/timex.py": "a", "reader.py": "b", "report.py": "c", "corpus/events.py": "d"}
+    assert version({**base, "report.py": "changed"}) == version(base)  # a command: results still valid
+    assert version({**base, "corpus/events.py": "changed"}) == version(base)  # reruns on every run anyway
+    assert version({**base, "components/timex.py": "changed"}) != version(base)
+    assert version({**base, "reader.py": "changed"}) != version(base)
+    assert version({**base, "new_stage.py": "x"}) != version(base)  # unknown code counts

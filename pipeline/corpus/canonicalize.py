@@ -94,8 +94,12 @@ def _most_frequent(df: pd.DataFrame, group: str, value: str) -> pd.Series:
 
 
 def canonicalize_entities(mentions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(mentions with ``entity_id`` filled, ``entities`` table). See the module docstring."""
-    out = mentions.copy()
+    """(mentions with ``entity_id`` filled, ``entities`` table). See the module docstring.
+
+    ``mentions`` itself gets the ``entity_id`` column (no copy: it is the largest frame
+    of a corpus run); its row order is kept, the writers sort.
+    """
+    out = mentions
     if len(out) == 0:
         out["entity_id"] = pd.Series(dtype=object)
         return out, pd.DataFrame({c: pd.Series(dtype=object) for c in ENTITY_COLUMNS})
@@ -204,6 +208,4 @@ def canonicalize_entities(mentions: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
         ents[col] = ents[col].astype(object).where(ents[col].notna(), None)
     ents = ents[ENTITY_COLUMNS].sort_values("entity_id", kind="mergesort").reset_index(drop=True)
 
-    sort_cols = [c for c in ("doc_id", "start_char", "end_char", "mention_id") if c in out.columns]
-    out = out.sort_values(sort_cols, kind="mergesort").reset_index(drop=True)
     return out, ents
