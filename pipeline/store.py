@@ -47,6 +47,9 @@ class ResultStore:
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS rows (doc_id TEXT, tbl TEXT, blob BLOB, PRIMARY KEY (tbl, doc_id))"
         )
+        # rows are replaced and deleted by document: without this index each of those
+        # statements scans the whole table, quadratic in the corpus size
+        self.db.execute("CREATE INDEX IF NOT EXISTS rows_by_doc ON rows (doc_id)")
         # corpus file -> its stat signature and the (doc_id, sha256) it held when last read
         self.db.execute("CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, signature TEXT, docs TEXT)")
         self.db.commit()

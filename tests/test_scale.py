@@ -97,3 +97,14 @@ def test_runs_killed_at_random_points_then_rerun_give_the_uninterrupted_result(c
     final = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert final.returncode == 0, final.stderr
     assert output_bytes(out) == output_bytes(reference)
+
+
+def test_replacing_a_documents_rows_in_the_store_uses_an_index_not_a_table_scan(tmp_path):
+    # a scan per stored document made a corpus run quadratic in its size
+    from pipeline.store import ResultStore
+
+    store = ResultStore(tmp_path)
+    for sql in ("DELETE FROM rows WHERE doc_id = ?", "SELECT blob FROM rows WHERE tbl = ? ORDER BY doc_id"):
+        plan = " ".join(str(r[-1]) for r in store.db.execute(f"EXPLAIN QUERY PLAN {sql}", ("x",) * sql.count("?")))
+        assert "INDEX" in plan and "SCAN rows" not in plan.replace("USING", ""), (sql, plan)
+    store.close()
