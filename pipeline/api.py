@@ -75,26 +75,17 @@ def arrow_to_pandas(table: str, arrow: pa.Table) -> pd.DataFrame:
 
 def _read_csv(table: str, path: Path) -> pa.Table:
     """A table's CSV file (``pipeline.store.write_csv``'s convention) with its declared schema."""
-    import pyarrow.csv as pacsv
-
-    from .store import csv_schema
+    from .store import read_csv
 
     schema = TABLES[table]
     with open(path, "rb") as fh:
         header = fh.readline().decode("utf-8", "replace").rstrip("\r\n")
     if next(csv.reader([header]), None) != schema.names:
         raise OutputsError(f"{path} does not have the columns of table '{table}'")
-    text_schema = csv_schema(schema)
     try:
-        arrow = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
-            column_types=text_schema, strings_can_be_null=True, quoted_strings_can_be_null=False))
+        return read_csv(path, schema)
     except pa.ArrowInvalid as exc:
         raise OutputsError(f"{path} is not a valid '{table}' table: {exc}") from None
-    for i, field in enumerate(schema):
-        if pa.types.is_nested(field.type):  # JSON arrays back to lists
-            cells = [None if v is None else json.loads(v) for v in arrow.column(i).to_pylist()]
-            arrow = arrow.set_column(i, field, pa.array(cells, field.type))
-    return arrow.select(schema.names).cast(schema)
 
 
 def table_paths(out_dir: Path) -> dict[str, Path]:

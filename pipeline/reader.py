@@ -81,9 +81,11 @@ def scan(root: Path, extensions: tuple[str, ...]) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
-def meta_path_for(path: Path) -> Path:
-    """The metadata sidecar of ``path`` (``NAME.meta.json`` beside ``NAME.txt``)."""
-    return path.with_name(path.name[: -len(path.suffix)] + META_SUFFIX)
+def meta_path_for(path: str, suffix: str) -> str:
+    """The metadata sidecar of the file at ``path`` with extension ``suffix``
+    (``NAME.meta.json`` beside ``NAME.txt``). Strings, not Paths: the signature check
+    runs it for every file of the corpus on every run."""
+    return path[: len(path) - len(suffix)] + META_SUFFIX
 
 
 def file_signature(path: Path) -> Optional[str]:
@@ -93,8 +95,8 @@ def file_signature(path: Path) -> Optional[str]:
     documents (the rule make and git use); None when the file cannot be stat'ed.
     """
     parts = []
-    name = str(path)  # string paths: this runs for every file of the corpus on every run
-    for p in (name, name[: len(name) - len(path.suffix)] + META_SUFFIX):
+    name = str(path)
+    for p in (name, meta_path_for(name, path.suffix)):
         try:
             st = os.stat(p)
         except FileNotFoundError:
@@ -318,7 +320,7 @@ def read_file(root: Path, path: Path, *, max_chars: int, max_bytes: int) -> Iter
 
     meta: dict = {}
     problems: list[str] = []
-    meta_path = meta_path_for(path)
+    meta_path = Path(meta_path_for(str(path), path.suffix))
     if meta_path.exists():
         try:
             raw = json.loads(meta_path.read_text(encoding="utf-8"))

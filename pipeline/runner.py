@@ -323,11 +323,10 @@ def run(corpus: Path, out_dir: Path, config: Config, *, workers: Optional[int] =
             # memory and the corpus steps' memory at once.
             ahead = list(itertools.islice(batches, 2))
             batches = itertools.chain(ahead, batches)
-            if len(ahead) < 2:
-                n_workers = 1
+            one_batch = len(ahead) < 2
             if backend == "dask":
-                _run_dask(batches, n_workers, scheduler, config, timeout, save)
-            elif len(ahead) < 2:
+                _run_dask(batches, 1 if one_batch else n_workers, scheduler, config, timeout, save)
+            elif one_batch:
                 for batch in batches:
                     _init_worker(config.data)  # loads the model on first use only
                     save(process_batch(batch, timeout))

@@ -163,10 +163,27 @@ def csv_ready(table: pa.Table) -> pa.Table:
     return table
 
 
+def open_csv(path: Path, schema: pa.Schema) -> pacsv.CSVWriter:
+    """A CSV writer in newsie's convention for rows of ``schema``; feed it ``csv_ready`` tables."""
+    return pacsv.CSVWriter(str(path), csv_schema(schema), write_options=CSV_OPTIONS)
+
+
 def write_csv(table: pa.Table, path: Path) -> None:
     """``table`` as one CSV file at ``path`` (not atomic: callers write to a temporary)."""
-    with pacsv.CSVWriter(str(path), csv_schema(table.schema), write_options=CSV_OPTIONS) as writer:
+    with open_csv(path, table.schema) as writer:
         writer.write_table(csv_ready(table))
+
+
+def read_csv(path: Path, schema: pa.Schema) -> pa.Table:
+    """A CSV file written in this convention, back with ``schema``'s types (lists from JSON,
+    quoted empty strings as "", empty unquoted cells as NULL). Raises ``pa.ArrowInvalid``."""
+    arrow = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+        column_types=csv_schema(schema), strings_can_be_null=True, quoted_strings_can_be_null=False))
+    for i, field in enumerate(schema):
+        if _as_json(field.type):
+            cells = [None if v is None else json.loads(v) for v in arrow.column(field.name).to_pylist()]
+            arrow = arrow.set_column(arrow.schema.get_field_index(field.name), field, pa.array(cells, field.type))
+    return arrow.select(schema.names).cast(schema)
 
 
 def _fsync(path: Path) -> None:
@@ -203,7 +220,7 @@ class TableWriter:
         if "parquet" in self.tmp:
             self._parquet = pq.ParquetWriter(self.tmp["parquet"], self.schema, compression="zstd")
         if "csv" in self.tmp:
-            self._csv = pacsv.CSVWriter(str(self.tmp["csv"]), csv_schema(self.schema), write_options=CSV_OPTIONS)
+            self._csv = open_csv(self.tmp["csv"], self.schema)
         return self
 
     def write(self, rows: Iterable[dict]) -> None:

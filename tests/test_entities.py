@@ -343,45 +343,19 @@ def test_a_name_never_spans_a_line_break():
     assert [e.text for e in doc.ents] == ["Delicate Diplomatic Mission"]
 
 
-def test_a_multiword_name_keeps_one_label_within_an_article():
-    import spacy
-
-    from pipeline.components.entities import EntityRefiner
-
-    nlp = spacy.blank("en")
-    text = "Summit with Xi Jinping. Xi Jinping spoke. Xi Jinping left."
-    doc = nlp(text)
-    spans = []
-    for i, label in zip([text.index("Xi"), text.index("Xi", 20), text.rindex("Xi")], ["ORG", "PER", "PER"]):
-        span = doc.char_span(i, i + len("Xi Jinping"), label=label)
-        span._.confidence = 0.7
-        spans.append(span)
-    doc.ents = spans
-    doc = EntityRefiner(nlp, "newsie_entities", {})(doc)
+def test_a_multiword_name_keeps_one_label_within_an_article(nlp):
+    doc = run(nlp, "Summit with Xi Jinping. Xi Jinping spoke. Xi Jinping left.",
+              [("Xi Jinping", "ORG"), ("Xi Jinping", "PER"), ("Xi Jinping", "PER")], confidence=0.7)
     assert [e.label_ for e in doc.ents] == ["PERSON", "PERSON", "PERSON"]
 
 
-def test_a_word_just_before_a_name_can_set_its_type():
-    import spacy
-
-    from pipeline.components.entities import EntityRefiner
-
-    nlp = spacy.blank("en")
-    doc = nlp("He spoke to state broadcaster CCTV on Monday.")
-    doc.ents = [doc.char_span(30, 34, label="PER")]
-    doc = EntityRefiner(nlp, "newsie_entities", {})(doc)
+def test_a_word_just_before_a_name_can_set_its_type(nlp):
+    doc = run(nlp, "He spoke to state broadcaster CCTV on Monday.", [("CCTV", "PER")], confidence=None)
     assert [(e.text, e.label_) for e in doc.ents] == [("CCTV", "ORG")]
 
 
-def test_a_demonym_before_a_place_cue_word_is_part_of_the_place_name():
-    import spacy
-
-    from pipeline.components.entities import EntityRefiner
-
-    nlp = spacy.blank("en")
-    doc = nlp("Talks on the Korean Peninsula resumed.")
-    doc.ents = [doc.char_span(13, 19, label="MISC")]
-    doc = EntityRefiner(nlp, "newsie_entities", {})(doc)
+def test_a_demonym_before_a_place_cue_word_is_part_of_the_place_name(nlp):
+    doc = run(nlp, "Talks on the Korean Peninsula resumed.", [("Korean", "MISC")], confidence=None)
     assert [(e.text, e.label_) for e in doc.ents] == [("Korean Peninsula", "LOC")]
 
 

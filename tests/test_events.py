@@ -5,30 +5,18 @@ import time
 from pathlib import Path
 
 import pytest
-import spacy
 from spacy.tokens import Doc, Span
 
-from pipeline import extensions  # noqa: F401
+from conftest import BLANK_EN as NLP, parsed_doc
 from pipeline.components.events import DATA_DIR, EventCoder
 from pipeline.extensions import Timex
 
-NLP = spacy.blank("en")
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_doc(rows: str, ents=(), timexes=()) -> Doc:
-    """rows: ``word head dep pos tag lemma`` per line (head 1-based, 0 = root).
-    ents: (start_token, end_token, label); timexes: (start_token, end_token, type, value)."""
-    toks = [line.split() for line in rows.strip().splitlines()]
-    words = [t[0] for t in toks]
-    spaces = [not (i + 1 < len(words) and words[i + 1] in {",", ".", "'s"}) for i in range(len(words))]
-    doc = Doc(
-        NLP.vocab, words=words, spaces=spaces,
-        heads=[int(t[1]) - 1 if int(t[1]) else i for i, t in enumerate(toks)],
-        deps=[t[2] for t in toks], pos=[t[3] for t in toks], tags=[t[4] for t in toks],
-        lemmas=[t[5] for t in toks],
-    )
-    doc.ents = [Span(doc, s, e, label=lab) for s, e, lab in ents]
+    """``parsed_doc`` plus timexes: (start_token, end_token, type, value)."""
+    doc = parsed_doc(rows, ents)
     txs = []
     for s, e, typ, value in timexes:
         span = doc[s:e]

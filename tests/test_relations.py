@@ -3,28 +3,14 @@ from __future__ import annotations
 
 import pytest
 import spacy
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
-from pipeline import extensions  # noqa: F401
+from conftest import parsed_doc
 from pipeline.components.relations import RelationExtractor
 
-NLP = spacy.blank("en")
-
-
 def make_doc(rows: str, ents=(), titles=None, local=None) -> Doc:
-    """rows: one token per line, ``word head dep pos tag lemma`` (head 1-based, 0 = root).
-    ents: (start_token, end_token, label). titles: {ent_index: title}."""
-    toks = [line.split() for line in rows.strip().splitlines()]
-    words = [t[0] for t in toks]
-    spaces = [not (i + 1 < len(words) and words[i + 1] in {",", ".", "'s", "\"", "n't"} and words[i + 1] != "\""
-                   ) for i in range(len(words))]
-    doc = Doc(
-        NLP.vocab, words=words, spaces=spaces,
-        heads=[int(t[1]) - 1 if int(t[1]) else i for i, t in enumerate(toks)],
-        deps=[t[2] for t in toks], pos=[t[3] for t in toks], tags=[t[4] for t in toks],
-        lemmas=[t[5] for t in toks],
-    )
-    doc.ents = [Span(doc, s, e, label=lab) for s, e, lab in ents]
+    """``parsed_doc`` plus titles {ent_index: title} and local entity keys {ent_index: key}."""
+    doc = parsed_doc(rows, ents)
     for k, title in (titles or {}).items():
         doc.ents[k]._.title = title
     for k, key in (local or {}).items():

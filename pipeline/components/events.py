@@ -122,14 +122,20 @@ def load_tables():
     return verbs, patterns, nouns, codes, forms
 
 
-def pattern_key(pattern: str) -> Optional[tuple]:
-    """The (kind, word...) a PETRARCH pattern needs present around the verb, or None
-    for a bare preposition ("prep=to"), which is tried only as a last resort."""
+@lru_cache(maxsize=None)
+def pattern_key(pattern: str) -> tuple:
+    """What a verb pattern needs among the verb's dependents: ("obj", word), ("prt", particle),
+    ("prep", preposition, word), or ("prep", preposition, "") for a bare preposition."""
     kind, _, arg = pattern.partition("=")
     if kind == "prep":
         prep, _, word = arg.partition(":")
-        return ("prep", prep, word) if word else None
+        return ("prep", prep, word)
     return (kind, arg)
+
+
+def is_bare_preposition(key: tuple) -> bool:
+    """A bare preposition ("prep=to") matches too much to be tried before the verb's default."""
+    return key[0] == "prep" and not key[2]
 
 
 @lru_cache(maxsize=None)
@@ -141,7 +147,7 @@ def block_index(block: str) -> tuple[dict[tuple, int], list[dict]]:
     bare: list[dict] = []
     for pos, row in enumerate(load_tables()[1].get(block, ())):
         key = pattern_key(row["pattern"])
-        if key is None:
+        if is_bare_preposition(key):
             bare.append(row)
         else:
             first.setdefault(key, pos)
@@ -210,16 +216,12 @@ class EventCoder:
                     for w in _words(child):
                         preps.add((case, w))
 
+        # every key a pattern could need (see pattern_key) that this verb's dependents offer
+        present = ({("obj", w) for w in objs} | {("prt", p) for p in prts}
+                   | {("prep", p, w) for p, w in preps} | {("prep", p, "") for p in prts})
+
         def matches(pattern: str) -> bool:
-            kind, _, arg = pattern.partition("=")
-            if kind == "obj":
-                return arg in objs
-            if kind == "prt":
-                return arg in prts
-            if kind == "prep":
-                prep, _, word = arg.partition(":")
-                return (prep, word) in preps if word else prep in prts
-            return False
+            return pattern_key(pattern) in present
 
         def coding(row: dict, family: str) -> Optional[_Coding]:
             if row["code"]:
@@ -236,7 +238,6 @@ class EventCoder:
         # 2. PETRARCH block patterns with a word
         block = (default or next(iter(rows.values())))["block"]
         first, bare = block_index(block)
-        present = [("obj", w) for w in objs] + [("prt", p) for p in prts] + [("prep", p, w) for p, w in preps]
         hits = [first[k] for k in present if k in first]
         if hits:
             return coding(self.patterns[block][min(hits)], "cameo_pattern")
