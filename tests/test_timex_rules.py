@@ -235,6 +235,21 @@ def test_a_tense_cue_after_the_expression_counts_less_than_one_before():
     assert value_of(text, "August", "1998-02-13") == "1998-08"
 
 
+def test_a_participle_after_be_is_a_passive_not_a_past_tense():
+    text = "Eileen Collins will be named commander of the shuttle Columbia for a mission in December."
+    assert value_of(text, "December", "1998-03-04") == "1998-12"
+
+
+def test_since_before_a_date_puts_it_in_the_past():
+    text = "Investigators have been searching for Kopp since shortly after the Oct. 23 slaying."
+    assert value_of(text, "Oct. 23", "1999-05-06") == "1998-10-23"
+
+
+def test_a_postponed_deadline_lies_ahead():
+    text = "Immigration officials postponed until Tuesday morning any action on the boy's permit."
+    assert value_of(text, "Tuesday morning", "2000-03-30") == "2000-04-04"  # a Thursday article
+
+
 # ---------------------------------------------------------------- candidate prefilter
 def test_rule_triggers_are_the_literals_every_match_contains():
     import re
@@ -268,3 +283,101 @@ def test_prefilter_never_changes_the_candidates(text, monkeypatch):
     with_prefilter = detect.find_candidates(text)
     monkeypatch.setattr(detect, "applicable_rules", lambda t, lex: list(lex.rules))
     assert detect.find_candidates(text) == with_prefilter
+
+
+# ---------------------------------------------------------------- extents and conventions (round 2)
+def test_last_before_a_month_and_day_leaves_the_date_to_the_month_day_rule():
+    got = tags("He was shot to death last Oct. 23 at his home.", "1999-04-19")
+    assert "last Oct" not in got
+    assert got["Oct. 23"].value == "1998-10-23"
+
+
+def test_a_full_date_wins_over_a_part_of_day_with_a_weekday():
+    got = tags("They returned home on the night of Friday, Oct. 23.", "1998-11-21")
+    assert "night of Friday" not in got
+    assert got["Friday, Oct. 23"].value == "1998-10-23"
+
+
+@pytest.mark.parametrize("text,surface,value", [
+    ("Room rates will be between $35 and $55 a night.", "a night", "P1D"),
+    ("This will add nearly 700 seats a week on the route.", "a week", "P1W"),
+    ("It should help save $500 million a year in costs.", "a year", "P1Y"),
+])
+def test_a_unit_after_a_quantity_is_a_rate(text, surface, value):
+    t = tags(text, "1989-10-26")[surface]
+    assert (t.type, t.value) == ("SET", value)
+
+
+def test_a_unit_without_a_quantity_before_stays_a_duration():
+    t = tags("Iraq must withdraw within a week.", "1991-02-25")["a week"]
+    assert (t.type, t.value) == ("DURATION", "P1W")
+
+
+@pytest.mark.parametrize("text,surface,value", [
+    ("Anheuser expects lower earnings for the last half of 1989.", "the last half of 1989", "1989-H2"),
+    ("The slump lasts through the first two quarters of 1990.", "the first two quarters of 1990", "1990-H1"),
+])
+def test_last_half_and_first_two_quarters_are_halves(text, surface, value):
+    assert value_of(text, surface, "1989-10-26") == value
+
+
+def test_half_of_a_decade_is_not_a_half_year():
+    got = tags("It follows the trend of the last half of the '80s.", "1989-10-26")
+    assert not any(t.value.endswith(("-H1", "-H2")) for t in got.values())
+
+
+@pytest.mark.parametrize("text,surface,value", [
+    ("It expects sales in the current fiscal year to rise.", "the current fiscal year", "1989"),
+    ("It had $6 billion in sales in the latest fiscal year.", "the latest fiscal year", "1988"),
+])
+def test_relative_fiscal_years(text, surface, value):
+    assert value_of(text, surface, "1989-10-26") == value
+
+
+def test_the_week_of_a_date_is_that_calendar_week():
+    text = "It may be resolved in a court hearing the week of March 6."
+    assert value_of(text, "the week of March 6", "2000-02-24") == "2000-W10"
+
+
+def test_a_year_in_words_as_a_modifier():
+    assert value_of("It recalled a nineteen ninety-seven attack on a lounge.", "nineteen ninety-seven",
+                    "1998-02-27") == "1997"
+
+
+def test_the_current_quarter_is_the_running_one_not_the_reported_one():
+    text = "Profit rose in the third quarter, and the current quarter has begun well."
+    assert value_of(text, "the current quarter", "1989-10-26") == "1989-Q4"
+
+
+def test_an_earlier_quarter_mentioned_later_does_not_replace_the_reported_one():
+    text = ("Kimberly-Clark posted a gain in third-quarter net income. After a flat second quarter, it "
+            "improved. In the 1989 period, interest expense was lower than a year ago.")
+    got = tags(text, "1989-11-01")
+    assert got["the 1989 period"].value == "1989-Q3"
+    assert got["a year ago"].value == "1988-Q3"
+
+
+def test_an_outlook_on_the_running_quarter_does_not_replace_the_reported_one():
+    text = ("Aetna's third-quarter net income fell 22%. The company has no estimate of the impact on "
+            "fourth-quarter results. In the latest quarter, Aetna had a loss on its auto line.")
+    assert value_of(text, "the latest quarter", "1989-10-30") == "1989-Q3"
+
+
+def test_a_fiscal_quarter_the_article_leads_with_stays_the_reported_one():
+    text = ("Ralston Purina reported a 47% decline in fourth-quarter earnings. "
+            "Sales in the latest period were $1.76 billion.")
+    assert value_of(text, "the latest period", "1989-11-02") == "1989-Q4"
+
+
+def test_then_current_is_a_past_reference():
+    got = tags("Holders may buy shares at 50% of the then current market price.", "1989-10-26")
+    assert (got["then current"].type, got["then current"].value) == ("DATE", "PAST_REF")
+
+
+@pytest.mark.parametrize("text,surface,value", [
+    ("Orangemen march each July from their church.", "each July", "XXXX-07"),
+    ("The festival returns every summer.", "every summer", "XXXX-SU"),
+])
+def test_each_month_or_season_is_a_set(text, surface, value):
+    t = tags(text, "1998-03-22")[surface]
+    assert (t.type, t.value) == ("SET", value)

@@ -7,7 +7,7 @@ from typing import NamedTuple, Optional
 # kinds whose reference is the speech time (article date), never a narrative date
 DEICTIC_KINDS = {"rel_day", "rel_unit", "pod", "year_end", "quarter", "quarter_ref", "half", "season", "year_earlier"}
 # kinds that take a previous explicit full date of the article as reference
-NARRATIVE_KINDS = {"weekday", "month_day", "day_range", "holiday", "time", "month"}
+NARRATIVE_KINDS = {"weekday", "month_day", "week_of", "day_range", "holiday", "time", "month"}
 
 
 class Anchor(NamedTuple):

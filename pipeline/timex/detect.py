@@ -33,7 +33,8 @@ _PREP_BEFORE = re.compile(
 
 
 _WORD_YEAR_BEFORE = re.compile(
-    r"(?:\b(?:in|of|since|until|till|by|from|through|to|during|before|after|between|and|year|early|late|mid|"
+    # "a nineteen ninety-seven attack": a year in words used as a modifier
+    r"(?:\b(?:in|of|since|until|till|by|from|through|to|during|before|after|between|and|year|early|late|mid|a|the|"
     r"january|february|march|april|may|june|july|august|september|october|november|december)\s+|-|^|[.!?]\s+)$",
     re.IGNORECASE,
 )
@@ -87,6 +88,8 @@ def _ok(m: re.Match, rule, text: str, lex: Lexicon) -> bool:
         # "a second group", "a second betrayal": the ordinal, not one second
         if unit == "second" and _ORDINAL_NEXT.match(after):
             return False
+    if rule.kind == "rate" and not _QUANTITY_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+        return False
     if rule.kind == "vague_duration":
         # "the years" alone is too ambiguous unless a modifier is present
         drel = (g.get("drel") or "").lower()
@@ -107,6 +110,11 @@ def _ok(m: re.Match, rule, text: str, lex: Lexicon) -> bool:
     return True
 
 
+# a number, possibly with a unit or a counted noun ("$55", "700 seats", "$2 million", "fifty thousand CDs"),
+# right before "a year": the expression is a rate
+_QUANTITY_BEFORE = re.compile(
+    r"(?:\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|forty|fifty|sixty|seventy|"
+    r"eighty|ninety|hundred|thousand|million|billion|trillion|dozen))(?:[\s-]+[a-z]+){0,2}\s+$", re.IGNORECASE)
 _FRACTION_OF = re.compile(r"\s+of\s+(?!(?:this|last|next|the)\s+(?:fiscal\s+)?year\b)"
                           r"(?:the|its|his|her|their|our|all|a|an|this|that|these|those|[$\d])", re.IGNORECASE)
 _ORDINAL_NEXT = re.compile(r"\s+(?!(?:of|or|and|to|in|on|at|for|ago|later|earlier|before|after|longer|too|the|that|when|he|she|they|it|we|i)\b)[a-z]", re.IGNORECASE)

@@ -195,6 +195,7 @@ REL_OFFSET = {
     "last": -1, "previous": -1, "past": -1, "the previous": -1, "early last": -1, "late last": -1,
     "this": 0, "current": 0, "the current": 0, "the same": 0, "earlier this": 0, "later this": 0,
     "early this": 0, "late this": 0, "the": 0, "the full": 0, "the fiscal": 0, "the past": -1, "the last": -1,
+    "the latest": -1,  # "the latest fiscal year": the last completed one
     "next": 1, "coming": 1, "upcoming": 1, "the coming": 1, "the following": 1, "early next": 1, "late next": 1,
 }
 
@@ -351,6 +352,18 @@ def _month_day(cand, g, anchor, direction, ctx, lex):
     return _norm("DATE", iso(dt), cand, True)
 
 
+def _week_of(cand, g, anchor, direction, ctx, lex):
+    m = lex.months[g["month"].lower()]
+    d = int(g["day"])
+    if g.get("year"):
+        dt = date(int(g["year"]), m, d)
+        return _norm("DATE", week_value(dt), cand, False)
+    if anchor is None:
+        return _norm("DATE", "XXXX-WXX", cand, True, gran="week")
+    dt = resolve_month_day(anchor, m, d, direction)
+    return _norm("DATE", week_value(dt), cand, True) if dt else None
+
+
 def _month(cand, g, anchor, direction, ctx, lex):
     m = lex.months[g["month"].lower()]
     if anchor is None:
@@ -418,6 +431,9 @@ def _quarter(cand, g, anchor, direction, ctx, lex):
 
 def _quarter_ref(cand, g, anchor, direction, ctx, lex):
     qrel = _rel(g, "qrel")
+    if qrel == "current" and anchor is not None and not g.get("year"):
+        # "the current quarter" is the one running at the article date, not the quarter being reported
+        return _norm("DATE", shift(anchor, 0, "Q", None, cand.start)[0], cand, True)
     if g.get("year"):
         year = int(g["year"])
         if ctx and ctx.last_quarter and cand.start - ctx.last_quarter_pos < QUARTER_REACH_CHARS:
@@ -443,7 +459,7 @@ def _quarter_ref(cand, g, anchor, direction, ctx, lex):
 
 
 def _half(cand, g, anchor, direction, ctx, lex):
-    h = 1 if g["hord"].lower() == "first" else 2
+    h = 1 if (g.get("hord") or g.get("hord2")).lower() == "first" else 2
     if g.get("year"):
         return _norm("DATE", f"{int(g['year']):04d}-H{h}", cand, False)
     if anchor is None:
@@ -685,6 +701,21 @@ def _every(cand, g, anchor, direction, ctx, lex):
     return _norm("SET", _dur(n, letter), cand, False)
 
 
+def _month_set(cand, g, anchor, direction, ctx, lex):
+    """"each July", "every summer": that month (season) of every year."""
+    if g.get("season"):
+        return _norm("SET", f"XXXX-{lex.seasons[g['season'].lower()]}", cand, False)
+    return _norm("SET", f"XXXX-{lex.months[g['month'].lower()]:02d}", cand, False)
+
+
+def _rate(cand, g, anchor, direction, ctx, lex):
+    """"$55 a night", "700 seats a week": one unit as the period of a set."""
+    letter = lex.units[g["unit"].lower()]
+    if letter == "Q":
+        return _norm("SET", "P1Q", cand, False)
+    return _norm("SET", _dur(1, letter), cand, False)
+
+
 def holiday_date(year: int, spec: str) -> Optional[date]:
     """Date of a holiday in ``year``: "MM-DD" (fixed) or "MM-W-N[+K]" (N-th weekday W of month MM, 1-based;
     N = "L" for the last one; plus K days: Election Day = "11-1-1+1", the Tuesday after the first Monday)."""
@@ -791,13 +822,14 @@ def _anaphoric(cand, g, anchor, direction, ctx, lex):
 
 _KINDS = {
     "anaphoric": _anaphoric,
-    "explicit": _explicit, "day_range": _day_range, "month_day": _month_day, "month": _month,
+    "explicit": _explicit, "day_range": _day_range, "month_day": _month_day, "week_of": _week_of, "month": _month,
     "year": _year, "year_range": _year_range, "decade": _decade, "century": _century,
     "quarter": _quarter, "quarter_ref": _quarter_ref, "half": _half, "season": _season,
     "rel_unit": _rel_unit, "past_unit": _past_unit, "duration": _duration,
     "vague_duration": _vague_duration, "ref": _ref, "rel_day": _rel_day, "pod": _pod,
     "weekday": _weekday, "weekday_set": _weekday_set, "time": _time, "frequency": _frequency,
-    "every": _every, "holiday": _holiday, "year_earlier": _year_earlier, "year_end": _year_end,
+    "every": _every, "rate": _rate, "month_set": _month_set, "holiday": _holiday, "year_earlier": _year_earlier,
+    "year_end": _year_end,
 }
 
 # kinds whose value never depends on an anchor (given the groups they matched)
@@ -805,10 +837,11 @@ def is_absolute(cand: Candidate) -> bool:
     if cand.kind in ABSOLUTE_KINDS:
         return True
     g = cand.groups
-    if cand.kind in ("day_range", "holiday", "season", "half") and g.get("year"):
+    if cand.kind in ("day_range", "week_of", "holiday", "season", "half") and g.get("year"):
         return True
     if cand.kind == "quarter" and (g.get("year") or g.get("fyear") or (g.get("year2") or "")[:1].isdigit()):
         return True
     if cand.kind == "past_unit" and (g.get("unit") or "").lower() == "weekend":
         return False
-    return cand.kind in ("duration", "past_unit", "frequency", "every", "weekday_set", "ref") and not g.get("ago")
+    return cand.kind in ("duration", "past_unit", "frequency", "every", "rate", "month_set", "weekday_set", "ref") \
+        and not g.get("ago")

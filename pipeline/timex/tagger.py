@@ -140,7 +140,12 @@ def tag_text(text: str, published: Optional[str] = None, *,
             if dd is None or doc_date.source != "metadata" or abs((cd - dd).days) <= cfg["context_window_days"]:
                 context_date = cd
         if c.kind in ("quarter", "quarter_ref") and norm.type == "DATE" and "-Q" in norm.value and norm.value[0].isdigit() \
-                and _reported_quarter(norm, dd, tense):
+                and _reported_quarter(norm, dd, tense, ended=norm.value != doc_q) \
+                and (doc_q is None or norm.value >= doc_q):
+            # an earlier quarter after the reported one ("after a flat second quarter") is a comparison, and the
+            # quarter still running at the article date an outlook ("the impact on fourth-quarter results"),
+            # unless the article leads with it (a fiscal quarter): "a year ago" still compares with the
+            # reported quarter
             last_q, last_q_pos = norm.value, c.start
         src = anchor.source if anchor is not None and anchor.date is not None else None
         anc = anchor.date.isoformat() if src else None
@@ -155,13 +160,15 @@ def tag_text(text: str, published: Optional[str] = None, *,
     return [t for t, _ in out], doc_date
 
 
-def _reported_quarter(norm, dd: Optional[date], tense: Optional[str]) -> bool:
-    """A quarter an article can report results for: already begun, of the article's year, and not spoken of
-    in the future tense ("expects the trend to continue into the fourth quarter" is not the quarter being
-    reported; "the 1988 third quarter" is a comparison)."""
+def _reported_quarter(norm, dd: Optional[date], tense: Optional[str], ended: bool = False) -> bool:
+    """A quarter an article can report results for: already begun (with ``ended``: over), of the article's
+    year, and not spoken of in the future tense ("expects the trend to continue into the fourth quarter" is
+    not the quarter being reported; "the 1988 third quarter" is a comparison)."""
     if direction_of(tense) == "future":
         return False
-    b = parse_published(norm.begin)
+    b, e = parse_published(norm.begin), parse_published(norm.end)
+    if ended and e is not None and dd is not None and e > dd:
+        return False
     return dd is None or b is None or (b <= dd and b.year >= dd.year)
 
 

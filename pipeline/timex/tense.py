@@ -17,6 +17,10 @@ _ABBREV = re.compile(
     r"Aug|Sept|Sep|Oct|Nov|Dec|Mon|Tue|Tues|Wed|Thu|Thurs|Fri|Sat|Sun|vs|U\.S|U\.N|[A-Z])\.)$"
 )
 _WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
+# a past participle right after these is a passive ("will be named"), not a past-tense cue; the past-list
+# words that are adverbs are cues whatever comes before them
+_PASSIVE_AUX = frozenset(("be", "being"))
+_PAST_ADVERBS = frozenset(("ago", "yesterday", "earlier", "last"))
 # the verb governing a temporal adverbial mostly precedes it ("will double its flights by August in the search
 # for markets untouched by ..."); a cue after the expression counts as this many times farther away
 AFTER_WEIGHT = 2.0
@@ -71,11 +75,13 @@ def _phrase_regex(lex: Lexicon) -> re.Pattern:
 _REPORT_CACHE: dict = {}
 
 
-def _reporting_before(lex: Lexicon) -> Optional[re.Pattern]:
-    if id(lex) not in _REPORT_CACHE:
-        pat = lex.tense.get("reporting_before")
-        _REPORT_CACHE[id(lex)] = re.compile(pat, re.IGNORECASE) if pat else None
-    return _REPORT_CACHE[id(lex)]
+def _before_regex(lex: Lexicon, key: str = "reporting_before") -> Optional[re.Pattern]:
+    """The lexicon's regex ``key`` (matched against the text just before an expression), compiled once."""
+    ck = (id(lex), key)
+    if ck not in _REPORT_CACHE:
+        pat = lex.tense.get(key)
+        _REPORT_CACHE[ck] = re.compile(pat, re.IGNORECASE) if pat else None
+    return _REPORT_CACHE[ck]
 
 
 def _word_cue(w: str, lex: Lexicon) -> Optional[str]:
@@ -98,9 +104,10 @@ def tense_at(text: str, sent: tuple[int, int], tstart: int, tend: int, lex: Lexi
              tokens: Optional[Sequence[tuple]] = None) -> Optional[str]:
     """Tense of the clause around ``text[tstart:tend]`` within sentence ``sent``."""
     s, e = sent
-    rep = _reporting_before(lex)
-    if rep is not None and rep.search(text, max(s, tstart - 40), tstart):
-        return "past"
+    for key, tense in (("reporting_before", "past"), ("past_before", "past"), ("future_before", "future")):
+        rep = _before_regex(lex, key)
+        if rep is not None and rep.search(text, max(s, tstart - 40), tstart):
+            return tense
     cues: list[tuple[int, str]] = []  # (distance, tense)
     reporting = _cues(lex)[6]
     seg = text[s:e]
@@ -126,11 +133,18 @@ def tense_at(text: str, sent: tuple[int, int], tstart: int, tend: int, lex: Lexi
             if t:
                 cues.append((_distance(a, b, tstart, tend), t))
     else:
+        prev = ""
         for m in _WORD.finditer(seg):
             a, b = s + m.start(), s + m.end()
+            word, before = m.group(0), prev
+            prev = word.lower()
             if tstart <= a < tend:
                 continue
-            t = _word_cue(m.group(0), lex)
+            t = _word_cue(word, lex)
+            if t == "past" and before in _PASSIVE_AUX and prev not in _PAST_ADVERBS:
+                # "will be named", "would be held", "to be completed": a participle after "be" is a passive,
+                # not a past tense (its tense is the auxiliary's)
+                continue
             if t:
                 cues.append((_distance(a, b, tstart, tend), t))
     if not cues:
