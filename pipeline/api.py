@@ -197,7 +197,6 @@ def extract(text: str, published: Optional[str] = None, *, config: ConfigLike = 
 
     from .corpus import build_corpus_tables
     from .records import doc_rows, failed_document_rows
-    from .store import sort_table, to_arrow
 
     if title is not None:
         meta["title"] = title
@@ -216,7 +215,7 @@ def extract(text: str, published: Optional[str] = None, *, config: ConfigLike = 
         rows = failed_document_rows(src)
     tables = build_corpus_tables({t: list(rows.get(t, [])) for t in rows},
                                  min_confidence=float(cfg["output"]["min_confidence"]))
-    return {t: arrow_to_pandas(t, sort_table(t, to_arrow(t, tables.get(t, [])))) for t in TABLES}
+    return {t: arrow_to_pandas(t, tables[t]) for t in TABLES}
 
 
 __all__ = ["OutputsError", "load", "extract", "read_table", "get_nlp"]

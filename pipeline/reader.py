@@ -380,24 +380,24 @@ def detect_language(text: str) -> Optional[str]:
     comes out Dutch), so short Latin-script texts and uncertain guesses give
     None, and such documents are processed rather than skipped.
     """
-    from langdetect import DetectorFactory, detect_langs
-    from langdetect.lang_detect_exception import LangDetectException
-
     if looks_english(text):
         return "en"
-    DetectorFactory.seed = 0
     sample = text[:5000]
     letters = [ch for ch in sample if ch.isalpha()]
     if not letters:
         return None
+    latin = sum(1 for ch in letters if ch < "\u0250")
+    if latin / len(letters) > 0.5 and len(letters) < MIN_LATIN_LETTERS:
+        return None  # decided before loading the detector's profiles (~0.5 s)
+    from langdetect import DetectorFactory, detect_langs
+    from langdetect.lang_detect_exception import LangDetectException
+
+    DetectorFactory.seed = 0
     try:
         langs = detect_langs(sample)
     except LangDetectException:
         return None
     if not langs or langs[0].prob < MIN_LANGUAGE_PROBABILITY:
-        return None
-    latin = sum(1 for ch in letters if ch < "\u0250")
-    if latin / len(letters) > 0.5 and len(letters) < MIN_LATIN_LETTERS:
         return None
     # Results tables and name lists ("Anthony Hill ( Australia ) beat Dan Jenson")
     # carry no evidence of a language; only prose, mostly lower-case words, does.

@@ -1,8 +1,9 @@
 """Turning a processed ``Doc`` into per-document table rows.
 
-Ids made here are local to the document (``{doc_id}:m3``) and therefore stable
-across runs; corpus-level ids (entity_id, cluster_id) are filled in later by the
-corpus steps.
+Ids made here depend only on the document and are therefore stable across runs:
+row ids are local (``{doc_id}:m3``) and entity ids are canonical
+(``pipeline.entity_ids``); only event cluster ids are filled in later, by the
+corpus step that merges events across documents.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Optional
 
 from spacy.tokens import Doc
 
+from .entity_ids import assign_entities
 from .extensions import doc_text
 from .reader import SourceDocument
 from .schema import empty_row
@@ -103,9 +105,11 @@ def doc_rows(src: SourceDocument, doc: Doc) -> Rows:
             start_char=ent.start_char, end_char=ent.end_char, text=text[ent.start_char:ent.end_char],
             label=ent.label_, entity_id=None, confidence=float(conf) if conf is not None else None,
             stage=ent._.stage or "ner", title=ent._.title, country=ent._.country,
-            # Not a column: the within-document entity key for the corpus step.
-            local_entity=ent._.local_entity if ent._.local_entity is not None else i,
+            local_entity=ent._.local_entity,
         ))
+    entity_of = assign_entities(mentions)
+    for m in mentions:
+        del m["local_entity"]  # consumed by assign_entities
     rows["mentions"] = mentions
 
     timexes = []
@@ -122,10 +126,11 @@ def doc_rows(src: SourceDocument, doc: Doc) -> Rows:
     relations = []
     for i, rel in enumerate(sorted(doc._.relations or [], key=lambda r: (r.start_char, r.subject_start, r.predicate))):
         obj_mid = mention_ids.get((rel.object_start, rel.object_end)) if rel.object_start is not None else None
+        subj_mid = mention_ids.get((rel.subject_start, rel.subject_end))
         relations.append(dict(
             doc_id=src.doc_id, relation_id=f"{src.doc_id}:r{i}",
-            subject_id=None, subject_mention_id=mention_ids.get((rel.subject_start, rel.subject_end)),
-            predicate=rel.predicate, object_id=None, object_mention_id=obj_mid,
+            subject_id=entity_of.get(subj_mid), subject_mention_id=subj_mid,
+            predicate=rel.predicate, object_id=entity_of.get(obj_mid), object_mention_id=obj_mid,
             object_text=rel.object_text, start_char=rel.start_char, end_char=rel.end_char,
             confidence=float(rel.confidence),
         ))
@@ -139,20 +144,19 @@ def doc_rows(src: SourceDocument, doc: Doc) -> Rows:
             mid = mention_ids.get((actor.start_char, actor.end_char))
             if mid is None:
                 continue
-            actors.append(mid)
+            actors.append(entity_of[mid])
             if actor.role == "source" and source is None:
-                source = mid
+                source = entity_of[mid]
             elif actor.role == "target" and target is None:
-                target = mid
+                target = entity_of[mid]
         loc_mid = mention_ids.get((ev.location_start, ev.location_end)) if ev.location_start is not None else None
         events.append(dict(
             doc_id=src.doc_id, event_id=f"{src.doc_id}:v{i}", start_char=ev.start_char,
             end_char=ev.end_char, trigger=text[ev.start_char:ev.end_char], event_type=ev.event_type,
             event_label=ev.event_label,
-            # Mention ids until the corpus step replaces them by entity ids.
-            actors=actors, source_id=source, target_id=target, date=ev.date,
+            actors=sorted(set(actors)), source_id=source, target_id=target, date=ev.date,
             timex_id=timex_ids.get((ev.date_start, ev.date_end)) if ev.date_start is not None else None,
-            location_id=loc_mid,
+            location_id=entity_of.get(loc_mid),
             location=text[ev.location_start:ev.location_end] if ev.location_start is not None else None,
             cluster_id=None, confidence=float(ev.confidence),
         ))

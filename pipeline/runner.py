@@ -1,8 +1,9 @@
 """``newsie run``: a corpus folder in, tables out, incrementally.
 
 Documents stream through in batches: read → (reuse stored rows | process with
-spaCy in worker processes) → store. Then the corpus-level steps run on the
-stored rows and every table is rewritten atomically.
+spaCy in worker processes) → store. Then the segments (per-document tables kept
+as Arrow files, ``pipeline.segments``) are updated where documents changed, the
+corpus-level steps run on them and every table is rewritten atomically.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from .config import PACKAGE_DIR, Config
 from .reader import SourceDocument, file_signature, read_file, scan, with_language
 from .records import Rows, doc_rows, failed_document_rows
 from .schema import TABLES
-from .store import ResultStore, TableWriter, pack_tables, remove_stale_temporaries
+from .store import STATE_DIR, ResultStore, TableWriter, pack_tables, remove_stale_temporaries
 
 log = logging.getLogger("newsie.run")
 
@@ -73,7 +74,7 @@ class RunSummary:
 # that rerun on every run, evaluation and training); everything else is in the version,
 # so a new module counts unless listed here.
 NOT_PER_DOCUMENT_CODE = ("cli.py", "__main__.py", "report.py", "query.py", "api.py", "store.py",
-                         "corpus/", "evaluate/", "training/")
+                         "segments.py", "corpus/", "evaluate/", "training/")
 
 
 def _hash_tree(h: "hashlib._Hash", root: Path, patterns: tuple[str, ...], skip: tuple[str, ...] = ()) -> None:
@@ -335,7 +336,8 @@ def run(corpus: Path, out_dir: Path, config: Config, *, workers: Optional[int] =
 
             summary.removed = store.delete_except(seen)
             store.set_file_signatures(file_entries)
-            _write_tables(store, out_dir, formats, float(config["output"]["min_confidence"]), summary)
+            _write_tables(store, out_dir, formats, float(config["output"]["min_confidence"]),
+                          int(config["run"]["segment_docs"]), summary)
         finally:
             store.close()
         _drop_stale_formats(out_dir, formats)
@@ -404,52 +406,42 @@ def _run_dask(batches: Iterator[list[SourceDocument]], n_workers: int, scheduler
 
 
 def _write_tables(store: ResultStore, out_dir: Path, formats: list[str], min_confidence: float,
-                  summary: RunSummary) -> None:
-    """Corpus-level steps, then every table, streamed from the store in doc_id order.
+                  segment_docs: int, summary: RunSummary) -> None:
+    """Segments brought up to date with the store, then every table written from them.
 
-    Only what the corpus steps need (mentions, events, documents) is held in
-    memory; the large tables (texts, sentences, timexes) stream through.
+    Per-document tables stream from the segments one segment at a time; the corpus
+    steps read only the columns they need (mentions for ``entities``; events and
+    documents for event merging).
     """
-    from .corpus import entity_frames, frame_to_arrow, keep_confident, link_relation, resolve_events
+    from .corpus import AGGREGATE_INPUTS, confident, entities_table, event_tables
+    from .segments import SegmentCache
 
+    cache = SegmentCache(out_dir / STATE_DIR, segment_docs)
+    cache.update(store)
     counts: dict[str, int] = {}
 
-    def write(table: str, *, arrow: Optional[pa.Table] = None, chunks: Iterable[list[dict]] = ()) -> None:
+    def write(table: str, parts: Iterable[pa.Table]) -> None:
+        names = TABLES[table].names
         with TableWriter(out_dir, table, formats) as writer:
-            if arrow is not None:
-                writer.write_arrow(arrow)
-            for rows in chunks:
-                writer.write(keep_confident(table, rows, min_confidence))
+            for part in parts:
+                writer.write_arrow(confident(table, part.select(names), min_confidence))
         counts[table] = writer.count
 
-    def linked(chunks: Iterable[list[dict]], entity_of: dict[str, str]) -> Iterator[list[dict]]:
-        for rows in chunks:
-            yield [link_relation(r, entity_of) for r in rows]
-
-    # Mentions and entities first: the largest frames of the run are written and freed
-    # before anything else is loaded.
-    mentions, entities, entity_of = entity_frames(store.rows("mentions"))
-    write("mentions", arrow=frame_to_arrow(mentions, "mentions", min_confidence))
-    del mentions
-    write("entities", arrow=frame_to_arrow(entities, "entities", min_confidence))
-    del entities
-    documents = list(store.rows("documents"))
-    events, clusters = resolve_events(store.rows("events"), entity_of, documents)
-    in_memory = {"documents": documents, "events": events, "event_clusters": clusters}
+    documents = cache.read_all("documents", ["doc_id", "published", "status"])
+    events, clusters = event_tables(cache.read_all("events"), documents)
+    write("events", [events])
+    write("event_clusters", [clusters])
+    del events, clusters
+    write("entities", [entities_table(cache.read_all("mentions", AGGREGATE_INPUTS))])
     for table in TABLES:
-        if table in counts:
-            continue
-        if table in in_memory:
-            write(table, chunks=[in_memory[table]])
-        elif table == "relations":
-            write(table, chunks=linked(store.iter_table(table), entity_of))
-        else:
-            write(table, chunks=store.iter_table(table))
+        if table not in counts:
+            write(table, cache.iter_table(table))
     summary.rows = {table: counts[table] for table in TABLES}
-    summary.documents = len(documents)
-    summary.ok = sum(1 for d in documents if d["status"] == "ok")
-    summary.failed = sum(1 for d in documents if d["status"] == "error")
-    summary.skipped = sum(1 for d in documents if d["status"] == "skipped")
+    status = documents.column("status").to_pylist()
+    summary.documents = len(status)
+    summary.ok = status.count("ok")
+    summary.failed = status.count("error")
+    summary.skipped = status.count("skipped")
 
 
 def _drop_stale_formats(out_dir: Path, formats: list[str]) -> None:

@@ -59,6 +59,25 @@ TABLES: dict[str, pa.Schema] = {
     "errors": pa.schema([("doc_id", STR), ("path", STR), ("stage", STR), ("message", STR)]),
 }
 
+# Tables whose rows each belong to one document; the others (entities, event_clusters) are
+# made by the corpus-level steps.
+DOCUMENT_TABLES = ("documents", "texts", "sentences", "mentions", "timexes", "relations", "events", "errors")
+
+# Columns stored with a document's rows for the corpus-level steps, not written to the outputs
+# (see pipeline.entity_ids).
+STEP_COLUMNS: dict[str, list[tuple[str, pa.DataType]]] = {
+    "mentions": [("entity_label", STR), ("entity_key", STR), ("surface", STR), ("full_form", pa.bool_())],
+}
+
+
+def stored_schema(table: str) -> pa.Schema:
+    """The schema of a per-document table as stored: output columns, then step columns."""
+    schema = TABLES[table]
+    for name, dtype in STEP_COLUMNS.get(table, []):
+        schema = schema.append(pa.field(name, dtype))
+    return schema
+
+
 # Sort keys that make every table's row order deterministic.
 SORT_KEYS: dict[str, tuple[str, ...]] = {
     "documents": ("doc_id",),

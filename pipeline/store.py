@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 from .schema import SORT_KEYS, TABLES
 
 STATE_DIR = ".newsie"
-STORE_FORMAT = 2  # bump when the blob format changes
+STORE_FORMAT = 3  # bump when the blob format or the tables change
 STORE_FILE = "results.sqlite"
 
 
@@ -42,8 +42,13 @@ class ResultStore:
                 self.db.execute("DROP TABLE IF EXISTS docs")
                 self.db.execute("DROP TABLE IF EXISTS rows")
                 self.db.execute("DROP TABLE IF EXISTS files")
+                self.db.execute("DROP TABLE IF EXISTS counters")
                 self.db.execute(f"PRAGMA user_version = {STORE_FORMAT}")
-        self.db.execute("CREATE TABLE IF NOT EXISTS docs (doc_id TEXT PRIMARY KEY, sha256 TEXT, version TEXT)")
+        # seq: a number never given twice, new each time a document's rows are stored; what
+        # the segments (pipeline.segments) compare to know which documents changed
+        self.db.execute("CREATE TABLE IF NOT EXISTS docs "
+                        "(doc_id TEXT PRIMARY KEY, sha256 TEXT, version TEXT, seq INTEGER NOT NULL)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)")
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS rows (doc_id TEXT, tbl TEXT, blob BLOB, PRIMARY KEY (tbl, doc_id))"
         )
@@ -62,10 +67,14 @@ class ResultStore:
         """Store (doc_id, sha256, version, ``pack_tables`` of its rows) in one transaction."""
         items = list(items)
         with self.db:
+            row = self.db.execute("SELECT value FROM counters WHERE name = 'seq'").fetchone()
+            first = (row[0] if row else 0) + 1
+            self.db.execute("INSERT OR REPLACE INTO counters (name, value) VALUES ('seq', ?)",
+                            (first + len(items) - 1,))
             self.db.executemany("DELETE FROM rows WHERE doc_id = ?", [(d,) for d, *_ in items])
             self.db.executemany(
-                "INSERT OR REPLACE INTO docs (doc_id, sha256, version) VALUES (?, ?, ?)",
-                [(d, s, v) for d, s, v, _ in items],
+                "INSERT OR REPLACE INTO docs (doc_id, sha256, version, seq) VALUES (?, ?, ?, ?)",
+                [(d, s, v, first + i) for i, (d, s, v, _) in enumerate(items)],
             )
             self.db.executemany(
                 "INSERT INTO rows (doc_id, tbl, blob) VALUES (?, ?, ?)",
@@ -91,15 +100,18 @@ class ResultStore:
             self.db.executemany("DELETE FROM rows WHERE doc_id = ?", gone)
         return len(gone)
 
-    def iter_table(self, table: str) -> Iterator[list[dict]]:
-        """The rows of ``table``, one list per document, in doc_id order."""
-        cursor = self.db.execute("SELECT blob FROM rows WHERE tbl = ? ORDER BY doc_id", (table,))
-        for (blob,) in cursor:
-            yield _unpack(blob)
+    def sequence(self) -> list[tuple[str, int]]:
+        """(doc_id, seq) of every stored document, in doc_id order."""
+        return self.db.execute("SELECT doc_id, seq FROM docs ORDER BY doc_id").fetchall()
 
-    def rows(self, table: str) -> Iterator[dict]:
-        for doc_rows in self.iter_table(table):
-            yield from doc_rows
+    def rows_of(self, table: str, doc_ids: list[str]) -> list[dict]:
+        """The rows of ``table`` of the given documents (sorted doc_ids), in doc_id order."""
+        if not doc_ids:
+            return []
+        wanted = set(doc_ids)
+        cursor = self.db.execute("SELECT doc_id, blob FROM rows WHERE tbl = ? AND doc_id BETWEEN ? AND ? "
+                                 "ORDER BY doc_id", (table, doc_ids[0], doc_ids[-1]))
+        return [row for doc_id, blob in cursor if doc_id in wanted for row in _unpack(blob)]
 
     def close(self) -> None:
         self.db.close()
@@ -131,8 +143,9 @@ def sort_table(table: str, arrow: pa.Table) -> pa.Table:
     return arrow.sort_by([(key, "ascending") for key in SORT_KEYS[table]])
 
 
-def to_arrow(table: str, rows: list[dict]) -> pa.Table:
-    schema = TABLES[table]
+def to_arrow(table: str, rows: list[dict], schema: Optional[pa.Schema] = None) -> pa.Table:
+    """Rows as an Arrow table of ``schema`` (default: the output table's); other keys are ignored."""
+    schema = schema or TABLES[table]
     columns = {name: [r.get(name) for r in rows] for name in schema.names}
     return pa.table(columns, schema=schema)
 
@@ -186,7 +199,7 @@ def read_csv(path: Path, schema: pa.Schema) -> pa.Table:
     return arrow.select(schema.names).cast(schema)
 
 
-def _fsync(path: Path) -> None:
+def fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -213,6 +226,10 @@ class TableWriter:
         self.tmp = {fmt: path.with_name(f".{path.name}.tmp-{os.getpid()}") for fmt, path in self.targets.items()}
         self.count = 0
         self._pending: list[dict] = []
+        # Arrow rows not yet written: files are written in chunks of exactly CHUNK_ROWS, so
+        # a file's bytes (Parquet row groups) do not depend on how its rows arrived.
+        self._buffer: list[pa.Table] = []
+        self._buffered = 0
         self._parquet = None
         self._csv = None
 
@@ -226,20 +243,39 @@ class TableWriter:
     def write(self, rows: Iterable[dict]) -> None:
         self._pending.extend(rows)
         if len(self._pending) >= self.CHUNK_ROWS:
-            self._flush()
+            self._flush_rows()
 
     def write_arrow(self, table: pa.Table) -> None:
         """Rows already in an Arrow table (in final order)."""
-        self._flush()
-        for start in range(0, table.num_rows, self.CHUNK_ROWS):
-            self._write_chunk(table.slice(start, self.CHUNK_ROWS))
+        self._flush_rows()
+        self._buffer_arrow(table)
 
-    def _flush(self) -> None:
+    def _flush_rows(self) -> None:
         rows, self._pending = self._pending, []
         if rows:
-            self._write_chunk(sort_table(self.table, to_arrow(self.table, rows)))
+            self._buffer_arrow(sort_table(self.table, to_arrow(self.table, rows)))
+
+    def _buffer_arrow(self, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            return
+        self._buffer.append(table)
+        self._buffered += table.num_rows
+        if self._buffered >= self.CHUNK_ROWS:
+            rows = pa.concat_tables(self._buffer)
+            full = rows.num_rows - rows.num_rows % self.CHUNK_ROWS
+            for start in range(0, full, self.CHUNK_ROWS):
+                self._write_chunk(rows.slice(start, self.CHUNK_ROWS))
+            self._buffer = [rows.slice(full)]
+            self._buffered = rows.num_rows - full
+
+    def _flush(self) -> None:
+        self._flush_rows()
+        if self._buffered:
+            self._write_chunk(pa.concat_tables(self._buffer))
+        self._buffer, self._buffered = [], 0
 
     def _write_chunk(self, chunk: pa.Table) -> None:
+        chunk = chunk.combine_chunks()  # the writers' pages must not follow the input's chunks
         self.count += chunk.num_rows
         if self._parquet is not None:
             self._parquet.write_table(chunk)
@@ -259,7 +295,7 @@ class TableWriter:
         try:
             if exc_type is None:
                 for fmt, path in self.targets.items():
-                    _fsync(self.tmp[fmt])
+                    fsync_file(self.tmp[fmt])
                     os.replace(self.tmp[fmt], path)
         finally:
             for path in self.tmp.values():

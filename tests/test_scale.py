@@ -104,7 +104,8 @@ def test_replacing_a_documents_rows_in_the_store_uses_an_index_not_a_table_scan(
     from pipeline.store import ResultStore
 
     store = ResultStore(tmp_path)
-    for sql in ("DELETE FROM rows WHERE doc_id = ?", "SELECT blob FROM rows WHERE tbl = ? ORDER BY doc_id"):
+    for sql in ("DELETE FROM rows WHERE doc_id = ?",
+                "SELECT doc_id, blob FROM rows WHERE tbl = ? AND doc_id BETWEEN ? AND ? ORDER BY doc_id"):
         plan = " ".join(str(r[-1]) for r in store.db.execute(f"EXPLAIN QUERY PLAN {sql}", ("x",) * sql.count("?")))
         assert "INDEX" in plan and "SCAN rows" not in plan.replace("USING", ""), (sql, plan)
     store.close()
