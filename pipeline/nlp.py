@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-import spacy
-from spacy.language import Language
-
-from . import extensions  # noqa: F401  (registers Doc/Span extensions)
 from .config import PACKAGE_DIR, Config, ConfigError, load_config
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+# spaCy is imported where a pipeline is built, not with this module: the process that
+# only reads, stores and writes (``newsie run`` with workers) never needs it.
 
 SHIPPED_MODELS_DIR = PACKAGE_DIR / "models"
 SHIPPED_MODEL = "newsie_en_core"
@@ -39,6 +41,8 @@ def resolve_model_path(name: str) -> str | Path:
     candidate = Path(name).expanduser()
     if candidate.exists():
         return candidate
+    import spacy
+
     if not spacy.util.is_package(name):
         raise ConfigError(
             f"model.name = '{name}' is neither newsie's shipped model, an installed spaCy package nor a path"
@@ -47,7 +51,9 @@ def resolve_model_path(name: str) -> str | Path:
 
 
 def load_model(name: str) -> Language:
-    from . import components  # noqa: F401  (the shipped model contains newsie components)
+    import spacy
+
+    from . import components, extensions  # noqa: F401  (the shipped model contains newsie components)
 
     target = resolve_model_path(name)
     try:

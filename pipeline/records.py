@@ -8,14 +8,14 @@ corpus step that merges events across documents.
 from __future__ import annotations
 
 import bisect
-from typing import Optional
-
-from spacy.tokens import Doc
+from typing import TYPE_CHECKING, Optional
 
 from .entity_ids import assign_entities
-from .extensions import doc_text
 from .reader import SourceDocument
 from .schema import empty_row
+
+if TYPE_CHECKING:  # the rows of failed documents are made where spaCy is not loaded
+    from spacy.tokens import Doc
 
 Rows = dict[str, list[dict]]
 
@@ -57,6 +57,8 @@ def sentence_spans(doc: Doc) -> list[tuple[int, int]]:
 
     Without a parser or sentence segmenter, each line is a sentence.
     """
+    from .extensions import doc_text
+
     spans: list[tuple[int, int]] = []
     if doc.has_annotation("SENT_START"):
         for sent in doc.sents:
@@ -80,6 +82,8 @@ def _sent_index(starts: list[int], char: int) -> int:
 
 def doc_rows(src: SourceDocument, doc: Doc) -> Rows:
     """All per-document rows for a successfully processed document."""
+    from .extensions import doc_text
+
     text = doc_text(doc)
     sents = sentence_spans(doc)
     starts = [s for s, _ in sents]

@@ -310,3 +310,14 @@ def test_pipeline_version_covers_per_document_code_but_not_commands(tmp_path):
     assert version({**base, "components/timex.py": "changed"}) != version(base)
     assert version({**base, "reader.py": "changed"}) != version(base)
     assert version({**base, "new_stage.py": "x"}) != version(base)  # unknown code counts
+
+
+def test_the_process_that_reads_stores_and_writes_does_not_load_spacy():
+    # With worker processes the main process only reads, stores and writes; importing
+    # spaCy there cost every run ~1 s of the one CPU it shares with a worker.
+    code = ("import sys; import pipeline.cli, pipeline.runner, pipeline.corpus, pipeline.segments;"
+            "from pipeline.config import load_config; from pipeline.runner import pipeline_version;"
+            "from pipeline.records import failed_document_rows; pipeline_version(load_config());"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('spacy', 'thinc')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
