@@ -124,6 +124,22 @@ def _init_worker(config_data: dict) -> None:
     _NLP_CONFIG = config_data
 
 
+def _exit_with_parent(parent_pid: int, interval: float = 1.0) -> None:
+    """Exit this worker process once the run that started it is gone (killed with SIGKILL, say):
+    an idle pool worker otherwise waits for work forever, holding the model's memory."""
+    while True:
+        time.sleep(interval)
+        if os.getppid() != parent_pid:
+            os._exit(1)
+
+
+def _init_pool_worker(config_data: dict, parent_pid: int) -> None:
+    import threading
+
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True, name="newsie-parent-watch").start()
+    _init_worker(config_data)
+
+
 @contextlib.contextmanager
 def _time_limit(seconds: float) -> Iterator[None]:
     """Raise DocumentTimeout after ``seconds`` (main thread only, else no limit)."""
@@ -349,8 +365,8 @@ def run(corpus: Path, out_dir: Path, config: Config, *, workers: Optional[int] =
 def _run_pool(batches: Iterator[list[SourceDocument]], n_workers: int, config: Config,
               timeout: float, save: Callable) -> None:
     ctx = get_context("spawn")
-    with ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(config.data,)) as pool:
+    with ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx, initializer=_init_pool_worker,
+                             initargs=(config.data, os.getpid())) as pool:
         in_flight: set[Future] = set()
         for batch in batches:
             in_flight.add(pool.submit(process_batch, batch, timeout))

@@ -1,5 +1,6 @@
 """Scale-out and crash safety: Dask backend, killed runs, worker counts."""
 import csv
+import os
 import random
 import signal
 import subprocess
@@ -97,6 +98,42 @@ def test_runs_killed_at_random_points_then_rerun_give_the_uninterrupted_result(c
     final = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert final.returncode == 0, final.stderr
     assert output_bytes(out) == output_bytes(reference)
+
+
+def children_of(pid: int) -> list[int]:
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def test_worker_processes_of_a_killed_run_exit_too(corpus_of_twelve, tmp_path):
+    config = tmp_path / "small_batches.toml"
+    config.write_text("[run]\nbatch_size = 2\nworkers = 2\n")
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "run", str(corpus_of_twelve), "--out",
+                             str(tmp_path / "out"), "--config", str(config), "--quiet"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    workers: list[int] = []
+    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        workers = [p for p in children_of(proc.pid)
+                   if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
+        time.sleep(0.2)
+    assert len(workers) == 2, "the run never started its workers"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in workers):
+        time.sleep(0.2)
+    alive = [p for p in workers if Path(f"/proc/{p}").exists()]
+    for p in alive:
+        os.kill(p, signal.SIGKILL)
+    assert not alive, "worker processes outlived the killed run"
 
 
 def test_replacing_a_documents_rows_in_the_store_uses_an_index_not_a_table_scan(tmp_path):

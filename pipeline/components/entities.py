@@ -31,6 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
+from spacy.attrs import IS_LOWER, LOWER
 from spacy.language import Language
 
 from ..config import stage_options
@@ -233,6 +234,13 @@ class EntityRefiner:
         self.name = name
         self.gz = load_gazetteer(str(self.cfg["data_dir"]) if self.cfg["data_dir"] else None)
         self.drop = set(self.cfg["drop_labels"])
+        # the cues that apply to each coarse label, in the gazetteer's order (longest first)
+        self._cues_for: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
+        for tokens, label, applies, where in self.gz.cues:
+            for coarse in applies:
+                self._cues_for.setdefault(coarse, []).append((tokens, label, where))
+        self._max_cue = max((len(c[0]) for c in self.gz.cues), default=0)
+        self._role_ids = frozenset(nlp.vocab.strings.add(w) for w in self.gz.person_roles)
         self._build_matchers(nlp)
 
     # ---- matchers ----------------------------------------------------------------------------
@@ -494,25 +502,28 @@ class EntityRefiner:
         return text in self.gz.rule_gpe_surfaces
 
     def _cue_label(self, doc: Doc, start: int, end: int, coarse: str) -> Optional[str]:
-        words = [t.text for t in doc[start:end]]
-        for tokens, label, applies, where in self.gz.cues:
-            if coarse not in applies:
-                continue
+        cues = self._cues_for.get(coarse)
+        if not cues:
+            return None
+        words = tuple(t.text for t in doc[start:end])
+        # the words just before the span, lower-cased, read once: "state broadcaster CCTV"
+        left = tuple(t.lower_ for t in doc[max(start - self._max_cue, 0):start])
+        for tokens, label, where in cues:
             n = len(tokens)
             if where == "name":
-                if tuple(words) == tokens:
+                if words == tokens:
                     return label
             elif where == "last":
-                if len(words) > n and tuple(words[-n:]) == tokens:
+                if len(words) > n and words[-n:] == tokens:
                     return label
             elif where == "first":
-                if len(words) > n and tuple(words[:n]) == tokens:
+                if len(words) > n and words[:n] == tokens:
                     return label
             elif where == "any":
-                if any(tuple(words[i:i + n]) == tokens for i in range(len(words) - n + 1)):
+                if any(words[i:i + n] == tokens for i in range(len(words) - n + 1)):
                     return label
-            elif where == "left":  # the words just before the span: "state broadcaster CCTV"
-                if start >= n and tuple(t.lower_ for t in doc[start - n:start]) == tokens:
+            elif where == "left":
+                if start >= n and left[len(left) - n:] == tokens:
                     return label
         return None
 
@@ -721,8 +732,12 @@ class EntityRefiner:
         ner_default = self.gz.priors.get("ner_default", 0.8)
         out: list[tuple[Mention, list[Mention]]] = []
         taken: set = set()
-        for tok in doc:
-            if not self.gz.is_person_role(tok) or tok.i in covered:
+        # the role nouns found from token attribute arrays: a Python Token per word costs more
+        attrs = doc.to_array([LOWER, IS_LOWER]).tolist() if len(doc) else []
+        roles = [i for i, (lower, is_lower) in enumerate(attrs) if is_lower and lower in self._role_ids]
+        for i in roles:
+            tok = doc[i]
+            if tok.i in covered:
                 continue
             start = tok.i + 1
             appositive = start < len(doc) and doc[start].text == ","
