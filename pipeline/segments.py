@@ -108,9 +108,13 @@ class SegmentCache:
         if not isinstance(data, dict) or data.get("layout") != _layout_fingerprint():
             return []
         try:
-            return [Segment(tuple((str(d), int(s)) for d, s in docs)) for docs in data["segments"]]
+            segments = [Segment(tuple((str(d), int(s)) for d, s in docs)) for docs in data["segments"]]
         except (KeyError, TypeError, ValueError):
             return []
+        # a usable manifest lists non-empty segments in doc_id order; anything else is rebuilt
+        if any(not s.docs for s in segments) or any(a.docs[-1][0] >= b.first for a, b in zip(segments, segments[1:])):
+            return []
+        return segments
 
     def update(self, store: ResultStore) -> list[Segment]:
         """Bring the segments in line with the store; return them (also kept in ``segments``)."""

@@ -3,6 +3,7 @@ rewrite only the segments whose documents changed, and always give the tables a 
 scratch gives."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow as pa
@@ -87,7 +88,7 @@ def test_a_segment_grown_past_twice_its_size_is_split(corpus, tmp_path):
     assert [d for s in segments for d in s.doc_ids] == sorted(p.stem for p in corpus.glob("*.txt"))
 
 
-@pytest.mark.parametrize("damage", ["delete", "truncate"])
+@pytest.mark.parametrize("damage", ["delete", "truncate", "manifest"])
 def test_a_lost_or_damaged_segment_file_is_rebuilt_from_the_store(corpus, tmp_path, damage):
     out = tmp_path / "out"
     run(corpus, out, SMALL_SEGMENTS, workers=1)
@@ -95,8 +96,13 @@ def test_a_lost_or_damaged_segment_file_is_rebuilt_from_the_store(corpus, tmp_pa
     victim = sorted((out / STATE_DIR / "segments").glob("*.mentions.arrow"))[1]
     if damage == "delete":
         victim.unlink()
-    else:
+    elif damage == "truncate":
         victim.write_bytes(victim.read_bytes()[:100])
+    else:  # a manifest listing segments out of order (or empty) is not trusted
+        manifest = out / STATE_DIR / "segments" / "manifest.json"
+        data = json.loads(manifest.read_text())
+        data["segments"] = data["segments"][::-1] + [[]]
+        manifest.write_text(json.dumps(data))
     summary = run(corpus, out, SMALL_SEGMENTS, workers=1)
     assert summary.processed == 0
     assert output_bytes(out) == expected
