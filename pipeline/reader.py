@@ -388,7 +388,13 @@ def detect_language(text: str) -> Optional[str]:
         return None
     latin = sum(1 for ch in letters if ch < "\u0250")
     if latin / len(letters) > 0.5 and len(letters) < MIN_LATIN_LETTERS:
-        return None  # decided before loading the detector's profiles (~0.5 s)
+        return None
+    # Results tables and name lists ("Anthony Hill ( Australia ) beat Dan Jenson")
+    # carry no evidence of a language; only prose, mostly lower-case words, does.
+    # Both tests are decided before loading the detector's profiles (~0.5 s a process).
+    cased = [w for w in sample.split() if any(ch.isupper() or ch.islower() for ch in w)]
+    if cased and sum(w.islower() for w in cased) / len(cased) < MIN_LOWERCASE_WORD_SHARE:
+        return None
     from langdetect import DetectorFactory, detect_langs
     from langdetect.lang_detect_exception import LangDetectException
 
@@ -398,11 +404,6 @@ def detect_language(text: str) -> Optional[str]:
     except LangDetectException:
         return None
     if not langs or langs[0].prob < MIN_LANGUAGE_PROBABILITY:
-        return None
-    # Results tables and name lists ("Anthony Hill ( Australia ) beat Dan Jenson")
-    # carry no evidence of a language; only prose, mostly lower-case words, does.
-    cased = [w for w in sample.split() if any(ch.isupper() or ch.islower() for ch in w)]
-    if cased and sum(w.islower() for w in cased) / len(cased) < MIN_LOWERCASE_WORD_SHARE:
         return None
     return langs[0].lang
 
