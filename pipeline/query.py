@@ -89,10 +89,9 @@ def _lists_as_python(df: pd.DataFrame) -> pd.DataFrame:
 
 def write_csv(df: pd.DataFrame, path: Union[str, Path]) -> Path:
     """A query result as CSV in the tables' convention (``pipeline.store.write_csv``), atomically."""
-    import os
-
     import pyarrow as pa
 
+    from .store import atomic_path
     from .store import write_csv as write_arrow_csv  # one CSV convention for all outputs
 
     try:
@@ -104,12 +103,8 @@ def write_csv(df: pd.DataFrame, path: Union[str, Path]) -> Path:
                 df[c] = pd.Series([None if is_missing(v) else str(v) for v in df[c]], index=df.index, dtype=object)
         table = pa.Table.from_pandas(df, preserve_index=False)
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
+    with atomic_path(path) as tmp:
         write_arrow_csv(table, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 

@@ -15,7 +15,6 @@ import hashlib
 import html
 import json
 import math
-import os
 import re
 from pathlib import Path
 from typing import Any, Iterable, Optional, Union
@@ -23,6 +22,7 @@ from typing import Any, Iterable, Optional, Union
 import pandas as pd
 
 from .api import OutputsError, check_outputs_dir, frame_rows, is_missing, load  # noqa: F401  (OutputsError re-exported)
+from .store import atomic_path
 
 # displaCy-like colours per entity label.
 LABEL_COLOURS = {
@@ -694,7 +694,6 @@ def write_report(out_dir: Union[str, Path], report_path: Optional[Union[str, Pat
     page = render_report(load(out_dir), min_confidence=min_confidence)
     path = Path(report_path) if report_path is not None else out_dir / "report.html"
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(page.encode("utf-8", "replace"))
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(page.encode("utf-8", "replace"))
     return path

@@ -20,8 +20,8 @@ from __future__ import annotations
 import bisect
 import hashlib
 import logging
-import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .schema import DOCUMENT_TABLES, SORT_KEYS, stored_schema
-from .store import ResultStore, fsync_file, sort_table, to_arrow
+from .store import ResultStore, atomic_path, sort_table, to_arrow
 
 log = logging.getLogger("newsie.segments")
 
@@ -51,7 +51,7 @@ class Segment:
 
     docs: tuple[tuple[str, int], ...]
 
-    @property
+    @cached_property
     def id(self) -> str:
         return hashlib.sha1(orjson.dumps(self.docs)).hexdigest()[:20]
 
@@ -188,7 +188,8 @@ class SegmentCache:
 
     def _write_manifest(self, segments: list[Segment]) -> None:
         data = {"layout": _layout_fingerprint(), "segments": [s.docs for s in segments]}
-        _write_atomic(self.dir / MANIFEST, orjson.dumps(data))
+        with atomic_path(self.dir / MANIFEST) as tmp:
+            tmp.write_bytes(orjson.dumps(data))
 
     def _remove_unreferenced(self, segments: list[Segment]) -> None:
         keep = {self.path(s, t).name for s in segments for t in DOCUMENT_TABLES} | {MANIFEST}
@@ -197,25 +198,7 @@ class SegmentCache:
                 path.unlink(missing_ok=True)
 
 
-def _fsync_and_replace(tmp: Path, path: Path) -> None:
-    fsync_file(tmp)
-    os.replace(tmp, path)
-
-
 def _write_ipc(path: Path, table: pa.Table) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
+    with atomic_path(path) as tmp:
         with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema, options=_IPC_OPTIONS) as writer:
             writer.write_table(table)
-        _fsync_and_replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_bytes(data)
-        _fsync_and_replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

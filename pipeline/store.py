@@ -8,6 +8,7 @@ the old one: a reader never sees a partial file.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -207,6 +208,30 @@ def fsync_file(path: Path) -> None:
         os.close(fd)
 
 
+# Every file newsie writes appears under its name complete or not at all: it is written to a
+# temporary beside it (a name ``remove_stale_temporaries`` recognises), synced, then renamed.
+def temporary_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+
+
+def publish(tmp: Path, path: Path) -> None:
+    """Make the finished ``tmp`` visible as ``path`` in one step (after it is on disk)."""
+    fsync_file(tmp)
+    os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path to write ``path``'s content to; published as ``path`` when the block
+    ends normally, removed otherwise."""
+    tmp = temporary_path(path)
+    try:
+        yield tmp
+        publish(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 class TableWriter:
     """Writes one table in each format to temporary files, renamed into place on success.
 
@@ -223,7 +248,7 @@ class TableWriter:
         self.table = table
         self.schema = TABLES[table]
         self.targets = {fmt: out_dir / f"{table}.{fmt}" for fmt in ("parquet", "csv") if fmt in formats}
-        self.tmp = {fmt: path.with_name(f".{path.name}.tmp-{os.getpid()}") for fmt, path in self.targets.items()}
+        self.tmp = {fmt: temporary_path(path) for fmt, path in self.targets.items()}
         self.count = 0
         self._pending: list[dict] = []
         # Arrow rows not yet written: files are written in chunks of exactly CHUNK_ROWS, so
@@ -295,8 +320,7 @@ class TableWriter:
         try:
             if exc_type is None:
                 for fmt, path in self.targets.items():
-                    fsync_file(self.tmp[fmt])
-                    os.replace(self.tmp[fmt], path)
+                    publish(self.tmp[fmt], path)
         finally:
             for path in self.tmp.values():
                 path.unlink(missing_ok=True)
