@@ -410,3 +410,93 @@ def test_capitalised_role_word_is_a_name_not_a_title(nlp):
     doc = run(nlp, "Son Kyung-shik met investors with his son, Dae Ho Park.", [("Son Kyung-shik", "PER")])
     assert get(doc, "Son Kyung-shik", "PERSON")._.title is None
     assert get(doc, "Dae Ho Park", "PERSON")._.title == "son"
+
+
+# ---- one sense per discourse, hyphens, brackets, lists (measured on conllpp_dev) ----
+
+def test_a_surname_tagged_as_a_place_is_the_person_named_in_full_in_the_article(nlp):
+    doc = run(nlp, "MaliVai Washington beat Ivanisevic. Washington served well.",
+              [("MaliVai Washington", "PER"), ("Ivanisevic", "PER"), ("Washington", "LOC")])
+    assert [(e.text, e.label_) for e in doc.ents][-1] == ("Washington", "PERSON")
+    assert doc.ents[-1]._.country is None
+
+
+def test_the_end_of_a_longer_person_name_is_that_person_whatever_the_votes(nlp):
+    doc = run(nlp, "Aung San Suu Kyi spoke. Suu Kyi said. Suu Kyi added. Suu Kyi left.",
+              [("Aung San Suu Kyi", "PER"), ("Suu Kyi", "MISC"), ("Suu Kyi", "MISC"), ("Suu Kyi", "PER")])
+    assert [e.label_ for e in doc.ents] == ["PERSON"] * 4
+
+
+def test_a_relabelled_mention_carries_the_measured_precision_of_relabelling(nlp):
+    from pipeline.components.entities import load_gazetteer
+
+    doc = run(nlp, "MaliVai Washington won. Washington served.",
+              [("MaliVai Washington", "PER"), ("Washington", "LOC")], confidence=0.99)
+    assert doc.ents[0]._.confidence == 0.99
+    assert doc.ents[1]._.confidence == load_gazetteer().priors["discourse_label"] < 0.99
+
+
+def test_the_first_word_of_a_company_name_stands_for_the_company(nlp):
+    doc = run(nlp, "Magna International Inc said profit rose. Magna also said sales grew.",
+              [("Magna International Inc", "ORG"), ("Magna", "PER")])
+    assert [(e.text, e.label_) for e in doc.ents] == [("Magna International Inc", "ORG"), ("Magna", "ORG")]
+
+
+def test_a_place_opening_an_organisation_name_stays_a_place(nlp):
+    doc = run(nlp, "The Korea Herald reported it. Korea denied it.", [("Korea Herald", "ORG"), ("Korea", "LOC")])
+    assert [(e.text, e.label_) for e in doc.ents] == [("Korea Herald", "ORG"), ("Korea", "GPE")]
+
+
+def test_a_person_name_is_not_an_organisation_head_even_if_once_tagged_org(nlp):
+    doc = run(nlp, "Summit with Xi Jinping. Xi Jinping spoke. Xi Jinping left. Xi smiled.",
+              [("Xi Jinping", "ORG"), ("Xi Jinping", "PER"), ("Xi Jinping", "PER"), ("Xi", "PER")])
+    assert [e.label_ for e in doc.ents] == ["PERSON"] * 4
+
+
+def test_a_name_is_not_extended_over_a_combining_form_after_a_hyphen(nlp):
+    doc = run(nlp, "A Tripoli-based group and Dublin-born Smith met Wi Sung-lac.",
+              [("Tripoli", "LOC"), ("Dublin", "LOC"), ("Wi Sung", "PER")])
+    assert [e.text for e in doc.ents] == ["Tripoli", "Dublin", "Wi Sung-lac"]
+
+
+def test_a_name_syllable_ending_like_a_participle_still_joins_the_name(nlp):
+    doc = run(nlp, "Deng Xiao-ping arrived.", [("Deng Xiao", "PER")])
+    assert [e.text for e in doc.ents] == ["Deng Xiao-ping"]
+
+
+def test_a_surname_inside_a_hyphenated_word_is_not_a_mention_of_the_person(nlp):
+    doc = run(nlp, "Carl Benz founded it. The Penske Mercedes-Benz car won. Benz smiled.",
+              [("Carl Benz", "PER")])
+    assert [(e.text, e.start_char) for e in doc.ents] == [("Carl Benz", 0), ("Benz", doc.text.rindex("Benz"))]
+
+
+def test_a_closing_bracket_stays_when_the_name_opened_it(nlp):
+    doc = run(nlp, "Radnicki ( N ) 3 1 0 2 and Xi (the leader) met.", [("Radnicki ( N )", "ORG"), ("Xi (", "PER")])
+    assert [e.text for e in doc.ents] == ["Radnicki ( N )", "Xi"]
+
+
+def test_a_group_word_opening_a_person_name_is_a_first_name(nlp):
+    doc = run(nlp, "Christian Cullen scored and Russian Yevgeny Kafelnikov won.",
+              [("Christian Cullen", "PER"), ("Russian Yevgeny Kafelnikov", "PER")])
+    assert [(e.text, e.label_) for e in doc.ents] == [
+        ("Christian Cullen", "PERSON"), ("Russian", "NORP"), ("Yevgeny Kafelnikov", "PERSON")]
+
+
+def test_lists_of_names_are_not_headings_but_title_case_headlines_are():
+    from pipeline.components.entities import is_title_case_heading
+
+    assert not is_title_case_heading("Wood , Loren Roberts , Steve Stricker , Brian Claar")
+    assert not is_title_case_heading("Postponed : Walsall v Wrexham")
+    assert is_title_case_heading("Trade, Security, and Thawing Exchanges")
+    assert is_title_case_heading("Lee Jae Myung Visits Beijing")
+
+
+def test_the_shipped_ner_does_not_cut_a_name_at_a_wrong_parser_sentence_boundary():
+    # With the NER after the parser, the parser's break before "Yeltsin" cut the name in two.
+    from pipeline.config import load_config
+    from pipeline.nlp import build_nlp
+
+    nlp = build_nlp(load_config())
+    assert nlp.pipe_names.index("ner") < nlp.pipe_names.index("parser")
+    doc = nlp("Yastrzhembsky quoted Yeltsin as saying .\nNaina Yeltsin is recovering in Moscow 's Central Clinical Hospital .")
+    assert ("Naina Yeltsin", "PERSON") in [(e.text, e.label_) for e in doc.ents]

@@ -124,7 +124,9 @@ def test_quick_training_produces_a_loadable_pipeline_with_tagger_parser_ner(tmp_
     for name in ("tok2vec", "tagger", "morphologizer", "parser", "lemmatizer", "ner",
                  "newsie_mention_confidence"):
         assert name in nlp.pipe_names
-    assert nlp.pipe_names.index("newsie_mention_confidence") == nlp.pipe_names.index("ner") + 1
+    # the NER before the parser (it must not see the parser's sentence boundaries), the
+    # confidences after everything they read
+    assert nlp.pipe_names[0] == "ner" and nlp.pipe_names[-1] == "newsie_mention_confidence"
     doc = nlp("Angela Merkel visited Paris on Monday .")
     assert all(t.tag_ and t.pos_ for t in doc) and doc.has_annotation("DEP")
     assert all(0.0 <= e._.confidence <= 1.0 for e in doc.ents)

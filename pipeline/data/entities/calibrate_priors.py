@@ -18,6 +18,7 @@ the NER's own exact-match precision on dev.
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 from collections import Counter
 from pathlib import Path
@@ -27,6 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 DEV = ROOT.parent / "shared" / "data" / "ner" / "conllpp" / "conllpp_dev.txt"
 MIN_CONDITIONAL = 30
+CONLL_LABEL = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "NORP": "MISC", "MISC": "MISC",
+               "EVENT": "MISC", "LAW": "MISC", "PRODUCT": "MISC"}
 EXPECTED = {"country": "LOC", "capital": "LOC", "city": "LOC", "loc_phrase": "LOC", "demonym": "MISC",
             "name_alias": "PER", "person_role": "PER"}
 
@@ -97,6 +100,10 @@ def main() -> None:
             for item in comp._merge_possessive_splits(doc):
                 mentions.extend(comp._refine(doc, *item))
             mentions = comp._truncate_to_known_names(doc, comp._resolve_overlaps(mentions))
+            # one sense per discourse: the mentions whose label the article's other names change
+            for m in comp._harmonize_labels(doc, [copy.copy(m) for m in mentions]):
+                hits["model:discourse_label"] += 1
+                good["model:discourse_label"] += gold.get((m.start, m.end)) == CONLL_LABEL.get(m.label)
         gold_persons = [ent_mod.Mention(s, e, "PERSON", None, "ner") for (s, e), lab in gold.items()
                         if lab == "PER" and e - s >= 2]
         settings = [("", [], gold_persons)]
@@ -129,6 +136,11 @@ def main() -> None:
             if source == "name_alias":
                 method += ", given gold full names"
         rows.append((source, round((k + 1) / (n + 2), 3), n, f"{method}: {k}/{n}, add-one smoothed"))
+    if hits["model:discourse_label"]:
+        n, k = hits["model:discourse_label"], good["model:discourse_label"]
+        rows.append(("discourse_label", round((k + 1) / (n + 2), 3), n,
+                     f"conllpp_dev precision of the labels {args.model} mentions get from the article's other"
+                     f" names: {k}/{n}, add-one smoothed"))
     if ner_n:
         rows.append(("ner_default", round(ner_tp / ner_n, 3), ner_n, f"{args.model} exact-match precision on conllpp_dev"))
     else:
