@@ -500,3 +500,25 @@ def test_the_shipped_ner_does_not_cut_a_name_at_a_wrong_parser_sentence_boundary
     assert nlp.pipe_names.index("ner") < nlp.pipe_names.index("parser")
     doc = nlp("Yastrzhembsky quoted Yeltsin as saying .\nNaina Yeltsin is recovering in Moscow 's Central Clinical Hospital .")
     assert ("Naina Yeltsin", "PERSON") in [(e.text, e.label_) for e in doc.ents]
+
+
+def test_a_name_never_ends_in_a_lower_case_function_word(nlp):
+    doc = run(nlp, "Shares of Banc One and Dow Chemical Co of the U.S. rose.",
+              [("Banc One and", "ORG"), ("Dow Chemical Co of the", "ORG")])
+    assert [e.text for e in doc.ents if e.label_ == "ORG"] == ["Banc One", "Dow Chemical Co"]
+
+
+def test_a_capitalised_function_word_is_not_a_name_but_a_proper_noun_stop_word_is():
+    from pipeline.config import load_config
+    from pipeline.nlp import build_nlp
+
+    nlp = build_nlp(load_config())
+    doc = nlp.make_doc("Beyond security, the leaders discussed trade. May said it was fine.")
+    for name, proc in nlp.pipeline:
+        if name == "newsie_entities":
+            break
+        doc = proc(doc)
+    doc.ents = [doc.char_span(0, 6, label="PER"), doc.char_span(doc.text.index("May"), doc.text.index("May") + 3, label="PER")]
+    assert [t.pos_ for t in (doc[0], doc.ents[1][0])] == ["ADP", "PROPN"]
+    doc = nlp.get_pipe("newsie_entities")(doc)
+    assert [(e.text, e.label_) for e in doc.ents] == [("May", "PERSON")]

@@ -327,3 +327,27 @@ def test_participants_of_an_event_noun_are_found_when_the_parse_detaches_them():
     run(doc)
     t = triples(doc)
     assert ("Lee", "met", "Li", False) in t and ("Lee", "met", "Zhao", False) in t
+
+
+# "Li Qiang and Zhao Leji , Chairman of the Congress ." with "Chairman" attached to the
+# first conjunct, as the shipped parser does
+APPOS_AFTER_CONJUNCT = """
+Li 0 root PROPN NNP Li
+Qiang 1 flat PROPN NNP Qiang
+and 4 cc CCONJ CC and
+Zhao 1 conj PROPN NNP Zhao
+Leji 4 flat PROPN NNP Leji
+, 7 punct PUNCT , ,
+Chairman 1 appos NOUN NN chairman
+of 10 case ADP IN of
+the 10 det DET DT the
+Congress 7 nmod PROPN NNP Congress
+. 1 punct PUNCT . .
+"""
+
+
+def test_an_apposition_belongs_to_the_name_right_before_it_not_to_a_farther_conjunct():
+    doc = make_doc(APPOS_AFTER_CONJUNCT, ents=[(0, 2, "PERSON"), (3, 5, "PERSON"), (8, 10, "ORG")])
+    run(doc)
+    offices = {t for t in triples(doc) if t[1] == "holds_office"}
+    assert ("Li Qiang", "holds_office", "the Congress", False) not in offices

@@ -73,6 +73,10 @@ DETERMINERS = {"the", "a", "an"}
 LIST_SEPARATOR_WORDS = frozenset({"v", "vs", "vs."})
 BRACKETS = {")": "(", "]": "["}
 HYPHENS = ("-", "‑")
+# A name never ends in a lower-case function word: "Banc One and", "Dow Chemical Co of the"
+TRAILING_FUNCTION_WORDS = frozenset({"and", "or", "of", "the", "to", "in", "for", "at", "on", "with", "by", "a", "an"})
+# Parts of speech a one-word name can have; a stop word read as anything else is not a name
+NAME_POS = frozenset({"PROPN", "NOUN", "NUM", "X", ""})
 POSSESSIVE_PRONOUNS = {"his", "her", "its", "their", "our", "my", "your"}
 APPOSITIVE_END = {"of", ",", ".", ";", ":", "at", "for", "in", "and", "who", "said", ")", "-", "—", "–"}
 
@@ -336,7 +340,8 @@ class EntityRefiner:
                 break
         while end > start and doc[end - 1].is_space:
             end -= 1
-        while end > start and (doc[end - 1].text in POSSESSIVE or doc[end - 1].is_punct and doc[end - 1].text not in (".",)):
+        while end > start and (doc[end - 1].text in POSSESSIVE or doc[end - 1].is_punct and doc[end - 1].text not in (".",)
+                               or doc[end - 1].lower_ in TRAILING_FUNCTION_WORDS and doc[end - 1].is_lower):
             # a closing bracket stays when the name opened it: "Radnicki ( N )"
             opening = BRACKETS.get(doc[end - 1].text)
             if opening and any(t.text == opening for t in doc[start:end - 1]):
@@ -346,6 +351,12 @@ class EntityRefiner:
         while start < end and (doc[start].text in DETERMINERS or doc[start].is_punct) and end - start > 1:
             start += 1
         return start, end
+
+    @staticmethod
+    def _function_word(tok) -> bool:
+        """A stop word the tagger reads as a function word or modifier (ADP, ADJ, ADV, DET, ...),
+        not as a name: "Beyond", "Much" at a sentence start; "May" (PROPN) stays a name."""
+        return tok.is_stop and tok.pos_ not in NAME_POS and tok.doc.has_annotation("POS")
 
     def _demonym_at(self, doc: Doc, i: int, end: int) -> int:
         """Length of the longest demonym starting at token i and ending before ``end``."""
@@ -479,6 +490,8 @@ class EntityRefiner:
         start, end = self._trim(doc, start, end)
         if start >= end:
             return []
+        if end - start == 1 and self._function_word(doc[start]):
+            return []  # "Beyond security, the leaders ...": a capitalised preposition, not a name
         # "Wi Sung-" + "lac": extend over a hyphen glued to both neighbours
         # ("Tripoli-" + "based" is a place and an adjective ending: not extended)
         if (end + 1 < len(doc) and doc[end].text in HYPHENS and not doc[end - 1].whitespace_

@@ -538,6 +538,11 @@ class RelationExtractor:
         for head in heads:
             if not is_noun(head):
                 continue
+            # an apposition stands right after its name: in "Li Qiang and Zhao Leji, Chairman
+            # of ...", a parser attaching "Chairman" to the first conjunct is overruled
+            first = min(t.i for t in head.subtree)
+            if any(not t.is_punct for t in doc[ent.end:first]):
+                continue
             orgs = []
             for child in head.children:
                 if dep_base(child) == "nmod" and case_of(child) in ("of", "for", "at"):
