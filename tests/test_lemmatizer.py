@@ -47,3 +47,35 @@ def test_existing_lemmas_are_kept_unless_overwrite():
     overwrite = CachedLemmatizer(nlp.vocab, None, "overwrite", mode="rule", overwrite=True)
     overwrite.lookups = tables
     assert overwrite(copy(nlp, doc))[2].lemma_ == "meet"
+
+
+def _annotated(nlp, rows):
+    """A Doc with gold UPOS and lemmas from (word, upos, lemma) rows."""
+    words, pos, lemmas = zip(*rows)
+    return Doc(nlp.vocab, words=list(words), pos=list(pos), lemmas=list(lemmas))
+
+
+def test_exceptions_learned_from_annotation_fix_what_the_rules_get_wrong(tmp_path):
+    nlp = load_model("newsie_en_core")
+    lemmatizer = CachedLemmatizer(nlp.vocab, None, "fitted", mode="rule")
+    lemmatizer.lookups = nlp.get_pipe("lemmatizer").lookups
+    gold = [_annotated(nlp, [("I", "PRON", "I"), ("was", "AUX", "be"), ("there", "ADV", "there"),
+                             ("Paris", "PROPN", "Paris"), ("people", "NOUN", "person")])] * 3
+    gold.append(_annotated(nlp, [("Xu", "PROPN", "Xu"), ("spoke", "VERB", "speak")]))
+    assert lemmatizer.fit_exceptions(gold) == 3  # I, was, people; not the rule-right or rare ones
+    assert lemmatizer.exceptions == {("i", "PRON"): "I", ("people", "NOUN"): "person", ("was", "AUX"): "be"}
+
+    doc = parsed_without_lemmas(nlp, ["I think people were there."])[0]
+    doc[0].pos_, doc[2].pos_ = "PRON", "NOUN"
+    assert [t.lemma_ for t in lemmatizer(copy(nlp, doc))][:3] == ["I", "think", "person"]
+
+    lemmatizer.to_disk(tmp_path / "lemmatizer")
+    loaded = CachedLemmatizer(nlp.vocab, None, "loaded", mode="rule").from_disk(tmp_path / "lemmatizer")
+    assert loaded.exceptions == lemmatizer.exceptions
+
+
+def test_the_shipped_model_lemmatizes_auxiliaries_to_their_verb():
+    nlp = load_model("newsie_en_core")
+    doc = nlp("Officials were meeting in Seoul and the president is there. He has left.")
+    lemmas = {t.text: t.lemma_ for t in doc if t.pos_ == "AUX"}
+    assert lemmas.get("were") == "be" and lemmas.get("is", "be") == "be" and lemmas.get("has", "have") == "have"
