@@ -1,6 +1,8 @@
 """Specifications of newsie_relations, on hand-built parsed Docs (UD/GUM labels)."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 import spacy
 from spacy.tokens import Doc
@@ -351,3 +353,27 @@ def test_an_apposition_belongs_to_the_name_right_before_it_not_to_a_farther_conj
     run(doc)
     offices = {t for t in triples(doc) if t[1] == "holds_office"}
     assert ("Li Qiang", "holds_office", "the Congress", False) not in offices
+
+
+# "Wi stated respect for the policy on Monday ." with "for the policy" and "on Monday"
+# hung on the verb, as the shipped parser does
+STATED_RESPECT = """
+Wi 2 nsubj PROPN NNP Wi
+stated 0 root VERB VBD state
+respect 2 obj NOUN NN respect
+for 6 case ADP IN for
+the 6 det DET DT the
+policy 2 obl NOUN NN policy
+on 8 case ADP IN on
+Monday 2 obl PROPN NNP Monday
+. 2 punct PUNCT . .
+"""
+
+
+def test_what_was_said_runs_on_through_an_oblique_the_parser_hung_on_the_verb_but_not_into_a_date():
+    doc = make_doc(STATED_RESPECT, ents=[(0, 1, "PERSON")])
+    monday = doc.text.index("Monday")
+    doc._.timexes = [SimpleNamespace(start_char=monday, end_char=monday + 6)]
+    run(doc)
+    said = [r.object_text for r in doc._.relations if r.predicate == "said"]
+    assert said == ["respect for the policy"]

@@ -629,6 +629,27 @@ class RelationExtractor:
         return out
 
     # -- said: direct quotes and reported speech
+    @staticmethod
+    def adjacent_obliques(doc: Doc, verb, toks: list) -> list:
+        """Obliques of ``verb`` that continue its object without a gap: "stating respect | for
+        the One-China policy regarding Taiwan", where the parser hung "for ..." on the verb.
+        A time expression ("said the plan | on Tuesday") is not part of what was said."""
+        out: list = []
+        end = max(t.i for t in toks) + 1
+        timexes = _timex_chars(doc)
+        for child in verb.children:
+            if child.i < end or dep_base(child) != "obl":
+                continue
+            sub = list(child.subtree)
+            if sub[0].i != end or sub[0].is_punct:
+                break
+            lo, hi = sub[0].idx, sub[-1].idx + len(sub[-1])
+            if any(s < hi and e > lo for s, e in timexes):
+                break
+            out.extend(sub)
+            end = max(t.i for t in sub) + 1
+        return out
+
     def quote_relations(self, doc: Doc, idx: MentionIndex) -> list[Relation]:
         out = []
         quotes = [(m.start(1), m.end(1)) for m in QUOTE_RE.finditer(doc_text(doc))]
@@ -671,6 +692,7 @@ class RelationExtractor:
                 if not comp:
                     continue
                 toks = [t for c in comp for t in c.subtree]
+                toks += self.adjacent_obliques(doc, verb, toks) if all(c.dep_ == "obj" for c in comp) else []
                 toks = [t for t in toks if not (t.dep_ == "mark" and t.head in comp and t.i == min(x.i for x in toks))]
                 if not toks:
                     continue
@@ -684,6 +706,10 @@ class RelationExtractor:
                         out.append(Relation(subj.start_char, subj.end_char, "said", None, None, lit,
                                             sent.start_char, sent.end_char, round(conf, 3)))
         return out
+
+
+def _timex_chars(doc: Doc) -> list[tuple[int, int]]:
+    return [(t.start_char, t.end_char) for t in (doc._.timexes or [])]
 
 
 def dedupe_relations(rels: list[Relation]) -> list[Relation]:
