@@ -62,9 +62,6 @@ class CachedLemmatizer(EnglishLemmatizer):
         its most frequent gold lemma has at least ``min_agreement`` of the occurrences, and
         the rules give that lemma for fewer than half of them. Proper nouns are left to the
         rules (names keep their form). Returns the number of entries."""
-        self.exceptions = {}
-        self.lemma_ids = {}
-        self.cache = {}
         lemmas: dict[tuple[str, str], Counter] = defaultdict(Counter)
         rule_right: Counter = Counter()
         for doc in docs:
