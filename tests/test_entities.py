@@ -522,3 +522,17 @@ def test_a_capitalised_function_word_is_not_a_name_but_a_proper_noun_stop_word_i
     assert [t.pos_ for t in (doc[0], doc.ents[1][0])] == ["ADP", "PROPN"]
     doc = nlp.get_pipe("newsie_entities")(doc)
     assert [(e.text, e.label_) for e in doc.ents] == [("May", "PERSON")]
+
+
+def test_a_country_swallowed_by_a_wrong_person_span_stays_a_place_elsewhere(nlp):
+    doc = run(nlp, "Lebed Chechnya said so. Troops left Chechnya.", [("Lebed Chechnya", "PER"), ("Chechnya", "LOC")])
+    assert [(e.text, e.label_) for e in doc.ents][-1] == ("Chechnya", "GPE")
+
+
+def test_an_unlikely_name_is_no_evidence_for_the_others(nlp):
+    doc = nlp.make_doc("Kim In-so to visit. Kim said he would.")
+    spans = [doc.char_span(0, 9, label="ORG"), doc.char_span(doc.text.rindex("Kim"), doc.text.rindex("Kim") + 3, label="PER")]
+    spans[0]._.confidence, spans[1]._.confidence = 0.2, 0.9
+    doc.ents = spans
+    doc = nlp.get_pipe("newsie_entities")(doc)
+    assert [(e.text, e.label_) for e in doc.ents][-1] == ("Kim", "PERSON")

@@ -411,7 +411,9 @@ class EntityRefiner:
         person_tails: set = set()
         person_words: set = set()
         org_heads: set = set()
-        multi = [(m, name_key(doc[m.start:m.end].text)) for m in mentions if m.end - m.start >= 2]
+        # only names more likely right than wrong are evidence for the others
+        multi = [(m, name_key(doc[m.start:m.end].text)) for m in mentions
+                 if m.end - m.start >= 2 and (m.confidence is None or m.confidence >= 0.5)]
         for m, key in multi:
             words = key.split()
             if voted(m, key) == "PERSON" and len(words) >= 2:
@@ -428,7 +430,9 @@ class EntityRefiner:
                 continue
             before = m.label
             key = name_key(doc[m.start:m.end].text)
-            if key in person_tails:
+            # a place the gazetteer adds on its own is never a surname ("Lebed Chechnya" tagged as
+            # one name leaves "Chechnya" a place); ambiguous ones (rule_ok = 0: "Washington") can be
+            if key in person_tails and not self._rule_ok_place(doc[m.start:m.end].text):
                 if m.label != "PERSON":
                     m.label, m.country = "PERSON", None
             elif m.end - m.start == 1 and key in org_heads and m.label != "ORG" \
