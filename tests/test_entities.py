@@ -19,14 +19,14 @@ def nlp():
 
 
 def run(nlp, text, ents, confidence=0.9):
-    """Tokenize ``text``, set raw NER ``ents`` [(substring, label)], run the component."""
+    """Tokenize ``text``, set raw NER ``ents`` [(substring, label[, confidence])], run the component."""
     doc = nlp.make_doc(text)
     spans, pos = [], 0
-    for sub, label in ents:
+    for sub, label, *own in ents:
         i = text.index(sub, pos)
         span = doc.char_span(i, i + len(sub), label=label)
         assert span is not None, sub
-        span._.confidence = confidence
+        span._.confidence = own[0] if own else confidence
         spans.append(span)
         pos = i + len(sub)
     doc.ents = spans
@@ -491,12 +491,18 @@ def test_lists_of_names_are_not_headings_but_title_case_headlines_are():
     assert is_title_case_heading("Lee Jae Myung Visits Beijing")
 
 
-def test_the_shipped_ner_does_not_cut_a_name_at_a_wrong_parser_sentence_boundary():
-    # With the NER after the parser, the parser's break before "Yeltsin" cut the name in two.
+@pytest.fixture(scope="module")
+def full_nlp():
+    """The pipeline newsie runs: the shipped model plus every stage."""
     from pipeline.config import load_config
     from pipeline.nlp import build_nlp
 
-    nlp = build_nlp(load_config())
+    return build_nlp(load_config())
+
+
+def test_the_shipped_ner_does_not_cut_a_name_at_a_wrong_parser_sentence_boundary(full_nlp):
+    # With the NER after the parser, the parser's break before "Yeltsin" cut the name in two.
+    nlp = full_nlp
     assert nlp.pipe_names.index("ner") < nlp.pipe_names.index("parser")
     doc = nlp("Yastrzhembsky quoted Yeltsin as saying .\nNaina Yeltsin is recovering in Moscow 's Central Clinical Hospital .")
     assert ("Naina Yeltsin", "PERSON") in [(e.text, e.label_) for e in doc.ents]
@@ -508,11 +514,8 @@ def test_a_name_never_ends_in_a_lower_case_function_word(nlp):
     assert [e.text for e in doc.ents if e.label_ == "ORG"] == ["Banc One", "Dow Chemical Co"]
 
 
-def test_a_capitalised_function_word_is_not_a_name_but_a_proper_noun_stop_word_is():
-    from pipeline.config import load_config
-    from pipeline.nlp import build_nlp
-
-    nlp = build_nlp(load_config())
+def test_a_capitalised_function_word_is_not_a_name_but_a_proper_noun_stop_word_is(full_nlp):
+    nlp = full_nlp
     doc = nlp.make_doc("Beyond security, the leaders discussed trade. May said it was fine.")
     for name, proc in nlp.pipeline:
         if name == "newsie_entities":
@@ -530,9 +533,5 @@ def test_a_country_swallowed_by_a_wrong_person_span_stays_a_place_elsewhere(nlp)
 
 
 def test_an_unlikely_name_is_no_evidence_for_the_others(nlp):
-    doc = nlp.make_doc("Kim In-so to visit. Kim said he would.")
-    spans = [doc.char_span(0, 9, label="ORG"), doc.char_span(doc.text.rindex("Kim"), doc.text.rindex("Kim") + 3, label="PER")]
-    spans[0]._.confidence, spans[1]._.confidence = 0.2, 0.9
-    doc.ents = spans
-    doc = nlp.get_pipe("newsie_entities")(doc)
+    doc = run(nlp, "Kim In-so to visit. Kim said he would.", [("Kim In-so", "ORG", 0.2), ("Kim", "PER", 0.9)])
     assert [(e.text, e.label_) for e in doc.ents][-1] == ("Kim", "PERSON")

@@ -397,10 +397,10 @@ class EntityRefiner:
 
         Returns the mentions whose label changed.
         """
+        keys = [name_key(doc[m.start:m.end].text) for m in mentions]
         votes: dict[str, dict[str, float]] = {}
-        for m in mentions:
+        for m, key in zip(mentions, keys):
             if m.end - m.start >= 2 and m.label in HARMONIZED_LABELS:
-                key = name_key(doc[m.start:m.end].text)
                 label_votes = votes.setdefault(key, {})
                 label_votes[m.label] = label_votes.get(m.label, 0.0) + (m.confidence or 0.5)
 
@@ -412,7 +412,7 @@ class EntityRefiner:
         person_words: set = set()
         org_heads: set = set()
         # only names more likely right than wrong are evidence for the others
-        multi = [(m, name_key(doc[m.start:m.end].text)) for m in mentions
+        multi = [(m, key) for m, key in zip(mentions, keys)
                  if m.end - m.start >= 2 and (m.confidence is None or m.confidence >= 0.5)]
         for m, key in multi:
             words = key.split()
@@ -425,11 +425,10 @@ class EntityRefiner:
                     and words[0] not in person_words and not self._known(doc[m.start].text)):
                 org_heads.add(words[0])
         changed = []
-        for m in mentions:
+        for m, key in zip(mentions, keys):
             if m.label not in HARMONIZED_LABELS and m.label not in ("GPE", "LOC"):
                 continue
             before = m.label
-            key = name_key(doc[m.start:m.end].text)
             # a place the gazetteer adds on its own is never a surname ("Lebed Chechnya" tagged as
             # one name leaves "Chechnya" a place); ambiguous ones (rule_ok = 0: "Washington") can be
             if key in person_tails and not self._rule_ok_place(doc[m.start:m.end].text):

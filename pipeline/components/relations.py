@@ -636,7 +636,7 @@ class RelationExtractor:
         A time expression ("said the plan | on Tuesday") is not part of what was said."""
         out: list = []
         end = max(t.i for t in toks) + 1
-        timexes = _timex_chars(doc)
+        timexes = [(t.start_char, t.end_char) for t in (doc._.timexes or [])]
         for child in verb.children:
             if child.i < end or dep_base(child) != "obl":
                 continue
@@ -706,10 +706,6 @@ class RelationExtractor:
                         out.append(Relation(subj.start_char, subj.end_char, "said", None, None, lit,
                                             sent.start_char, sent.end_char, round(conf, 3)))
         return out
-
-
-def _timex_chars(doc: Doc) -> list[tuple[int, int]]:
-    return [(t.start_char, t.end_char) for t in (doc._.timexes or [])]
 
 
 def dedupe_relations(rels: list[Relation]) -> list[Relation]:

@@ -28,8 +28,6 @@ sys.path.insert(0, str(ROOT))
 
 DEV = ROOT.parent / "shared" / "data" / "ner" / "conllpp" / "conllpp_dev.txt"
 MIN_CONDITIONAL = 30
-CONLL_LABEL = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "NORP": "MISC", "MISC": "MISC",
-               "EVENT": "MISC", "LAW": "MISC", "PRODUCT": "MISC"}
 EXPECTED = {"country": "LOC", "capital": "LOC", "city": "LOC", "loc_phrase": "LOC", "demonym": "MISC",
             "name_alias": "PER", "person_role": "PER"}
 
@@ -79,6 +77,7 @@ def main() -> None:
     import spacy
     from spacy.tokens import Doc
     from pipeline.components import entities as ent_mod
+    from pipeline.evaluate.ner import map_label
 
     if args.model:
         from pipeline.nlp import load_model
@@ -103,7 +102,7 @@ def main() -> None:
             # one sense per discourse: the mentions whose label the article's other names change
             for m in comp._harmonize_labels(doc, [copy.copy(m) for m in mentions]):
                 hits["model:discourse_label"] += 1
-                good["model:discourse_label"] += gold.get((m.start, m.end)) == CONLL_LABEL.get(m.label)
+                good["model:discourse_label"] += gold.get((m.start, m.end)) == map_label(m.label)
         gold_persons = [ent_mod.Mention(s, e, "PERSON", None, "ner") for (s, e), lab in gold.items()
                         if lab == "PER" and e - s >= 2]
         settings = [("", [], gold_persons)]
