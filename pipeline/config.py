@@ -103,10 +103,9 @@ def validate(data: dict) -> None:
     run = data["run"]
     if not isinstance(run["workers"], int) or run["workers"] < 0:
         raise ConfigError("run.workers must be an integer >= 0 (0 = all cores)")
-    if not isinstance(run["batch_size"], int) or run["batch_size"] < 1:
-        raise ConfigError("run.batch_size must be a positive integer")
-    if not isinstance(run["segment_docs"], int) or run["segment_docs"] < 1:
-        raise ConfigError("run.segment_docs must be a positive integer")
+    for key in ("batch_size", "model_batch_chars", "segment_docs"):
+        if not isinstance(run[key], int) or run[key] < 1:
+            raise ConfigError(f"run.{key} must be a positive integer")
     if not isinstance(run["doc_timeout"], (int, float)) or run["doc_timeout"] <= 0:
         raise ConfigError("run.doc_timeout must be a positive number of seconds")
     conf = data["output"]["min_confidence"]

@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from . import __version__
 from .config import PACKAGE_DIR, Config
+from .nlp import pipe_batch_size
 from .reader import SourceDocument, file_signature, read_file, scan, with_language
 from .records import Rows, doc_rows, failed_document_rows
 from .schema import TABLES
@@ -201,7 +202,8 @@ def process_batch(batch: list[SourceDocument], timeout: float) -> list[tuple[str
     results: dict[str, Rows] = {s.doc_id: failed_document_rows(s) for s in batch if s.status != "ok"}
     try:
         with _time_limit(timeout * len(small)):
-            docs = list(nlp.pipe((make_doc(nlp, s) for s in small), batch_size=len(small)))
+            batch_size = pipe_batch_size([len(s.text) for s in small], _NLP_CONFIG["run"]["model_batch_chars"])
+            docs = list(nlp.pipe((make_doc(nlp, s) for s in small), batch_size=batch_size))
         results.update((s.doc_id, doc_rows(s, d)) for s, d in zip(small, docs))
     except Exception:  # noqa: BLE001  (includes DocumentTimeout) retry one by one
         for s in small:

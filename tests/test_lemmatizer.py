@@ -79,3 +79,34 @@ def test_the_shipped_model_lemmatizes_auxiliaries_to_their_verb():
     doc = nlp("Officials were meeting in Seoul and the president is there. He has left.")
     lemmas = {t.text: t.lemma_ for t in doc if t.pos_ == "AUX"}
     assert lemmas.get("were") == "be" and lemmas.get("is", "be") == "be" and lemmas.get("has", "have") == "have"
+
+
+def test_word_index_membership_is_a_set_lookup_that_lemmatizes_and_saves_like_spacys_lists(tmp_path):
+    from spacy.lookups import Lookups
+
+    from pipeline.components.lemmatizer import WordList
+
+    nlp = load_model("newsie_en_core")
+    lemmatizer = nlp.get_pipe("lemmatizer")
+    index = lemmatizer.lookups.get_table("lemma_index")
+    assert index and all(isinstance(words, WordList) for words in index.values())
+    # spaCy's lemmatizer over plain lists (its linear scans) gives the same lemmas
+    plain = Lookups()
+    for name in lemmatizer.lookups.tables:
+        table = lemmatizer.lookups.get_table(name)
+        copy_table = plain.add_table(name)
+        for key, value in table.items():
+            copy_table[key] = list(value) if isinstance(value, list) else value
+    assert not isinstance(next(iter(plain.get_table("lemma_index").values())), WordList)
+    reference = EnglishLemmatizer(nlp.vocab, None, "reference", mode="rule")
+    reference.lookups = plain
+    cached = CachedLemmatizer(nlp.vocab, None, "cached", mode="rule")
+    cached.lookups = lemmatizer.lookups
+    texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))]
+    docs = parsed_without_lemmas(nlp, texts)
+    assert [[t.lemma_ for t in cached(copy(nlp, d))] for d in docs] == \
+        [[t.lemma_ for t in reference(copy(nlp, d))] for d in docs]
+    # saved as spaCy saves it: the file loads back into plain lists with the same words
+    lemmatizer.to_disk(tmp_path)
+    saved = Lookups().from_disk(tmp_path / "lookups").get_table("lemma_index")
+    assert all(type(words) is list and words == list(index[key]) for key, words in saved.items())

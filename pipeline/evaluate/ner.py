@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable, Optional
 
+from ..nlp import model_batch_chars, pipe_batch_size
 from ..training.convert import conll_document_text, iob2_to_biluo, read_conll
 
 # newsie / OntoNotes labels -> CoNLL labels. Raw CoNLL labels pass through.
@@ -117,8 +118,9 @@ def evaluate_ner(gold: Path, config=None, *, log: Callable[[str], None] = print,
         golds.append(gold_mentions(document, offsets))
         n_words += sum(len(s.words) for s in document.sentences)
 
+    batch_size = pipe_batch_size([len(t) for t in texts], model_batch_chars(config))
     start = time.perf_counter()
-    docs = list(nlp.pipe(texts))
+    docs = list(nlp.pipe(texts, batch_size=batch_size))
     seconds = time.perf_counter() - start
 
     tp, n_pred, n_gold = Counter(), Counter(), Counter()

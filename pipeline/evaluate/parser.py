@@ -12,6 +12,7 @@ from typing import Callable
 
 from spacy.tokens import Doc
 
+from ..nlp import model_batch_chars, pipe_batch_size
 from ..training.convert import conllu_sentences_words, read_conllu
 
 SYNTAX_COMPONENTS = ("tok2vec", "tagger", "morphologizer", "parser", "lemmatizer", "attribute_ruler")
@@ -65,7 +66,8 @@ def evaluate_parser(
 
     with nlp.select_pipes(enable=enabled):
         start = time.perf_counter()
-        docs = list(nlp.pipe(inputs))
+        docs = list(nlp.pipe(inputs, batch_size=pipe_batch_size([len(d.text) for d in inputs],
+                                                                model_batch_chars(config))))
         seconds = time.perf_counter() - start
 
     c = dict(uas=0, las=0, las_stripped=0, upos=0, xpos=0, lemma=0, uas_np=0, las_np=0, n_np=0)
