@@ -377,3 +377,27 @@ def test_what_was_said_runs_on_through_an_oblique_the_parser_hung_on_the_verb_bu
     run(doc)
     said = [r.object_text for r in doc._.relations if r.predicate == "said"]
     assert said == ["respect for the policy"]
+
+
+def test_verb_or_noun_tokens_holds_every_token_is_verb_or_is_noun_accepts_and_no_function_word():
+    from pipeline.components.relations import is_noun, is_verb, verb_or_noun_tokens
+
+    doc = parsed_doc("""
+        The 2 det DET DT the
+        talks 3 nsubj NOUN NNS talk
+        began 0 ROOT VERB VBD begin
+        in 5 case ADP IN in
+        Beijing 3 obl PROPN NNP Beijing
+        to 7 mark PART TO to
+        sanction 3 advcl NOUN NN sanction
+        20 9 nummod NUM CD 20
+        companies 7 obj NOUN NNS company
+        quickly 3 advmod X RB quickly
+        . 3 punct PUNCT . .
+    """)
+    candidates = [t.i for t in verb_or_noun_tokens(doc)]
+    accepted = [t.i for t in doc if is_verb(t) or is_noun(t)]
+    assert set(accepted) <= set(candidates)
+    assert accepted == [1, 2, 4, 6, 8]  # "sanction" with an object is a mis-tagged verb
+    assert candidates == [1, 2, 4, 6, 8, 9]  # "quickly" tagged X may be a verb/noun by its tag
+    assert list(verb_or_noun_tokens(doc[0:0].as_doc())) == []

@@ -31,7 +31,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-from spacy.attrs import IS_LOWER, LOWER
+import numpy
+from spacy.attrs import IS_LOWER, LOWER, ORTH
 from spacy.language import Language
 
 from ..config import stage_options
@@ -264,13 +265,15 @@ class EntityRefiner:
         self.name = name
         self.gz = load_gazetteer(str(self.cfg["data_dir"]) if self.cfg["data_dir"] else None)
         self.drop = set(self.cfg["drop_labels"])
-        # the cues that apply to each coarse label, in the gazetteer's order (longest first)
-        self._cues_for: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
-        for tokens, label, applies, where in self.gz.cues:
+        # the cues that apply to each coarse label, indexed by (where, number of words) -> words ->
+        # (row, label): a span is looked up once per kind of cue instead of compared with every row;
+        # the earliest matching row wins, as in the gazetteer's order (longest first)
+        self._cue_index: dict[str, dict[tuple[str, int], dict[tuple[str, ...], tuple[int, str]]]] = {}
+        for row, (tokens, label, applies, where) in enumerate(self.gz.cues):
             for coarse in applies:
-                self._cues_for.setdefault(coarse, []).append((tokens, label, where))
-        self._max_cue = max((len(c[0]) for c in self.gz.cues), default=0)
-        self._role_ids = frozenset(nlp.vocab.strings.add(w) for w in self.gz.person_roles)
+                table = self._cue_index.setdefault(coarse, {}).setdefault((where, len(tokens)), {})
+                table.setdefault(tokens, (row, label))
+        self._role_id_array = numpy.array(sorted(nlp.vocab.strings.add(w) for w in self.gz.person_roles), dtype="uint64")
         self._build_matchers(nlp)
 
     # ---- matchers ----------------------------------------------------------------------------
@@ -596,30 +599,30 @@ class EntityRefiner:
         return text in self.gz.rule_gpe_surfaces
 
     def _cue_label(self, doc: Doc, start: int, end: int, coarse: str) -> Optional[str]:
-        cues = self._cues_for.get(coarse)
-        if not cues:
+        index = self._cue_index.get(coarse)
+        if not index:
             return None
         words = tuple(t.text for t in doc[start:end])
-        # the words just before the span, lower-cased, read once: "state broadcaster CCTV"
-        left = tuple(t.lower_ for t in doc[max(start - self._max_cue, 0):start])
-        for tokens, label, where in cues:
-            n = len(tokens)
+        size = len(words)
+        best: Optional[tuple[int, str]] = None
+        for (where, n), table in index.items():
             if where == "name":
-                if words == tokens:
-                    return label
+                hit = table.get(words) if size == n else None
             elif where == "last":
-                if len(words) > n and words[-n:] == tokens:
-                    return label
+                hit = table.get(words[-n:]) if size > n else None
             elif where == "first":
-                if len(words) > n and words[:n] == tokens:
-                    return label
+                hit = table.get(words[:n]) if size > n else None
             elif where == "any":
-                if any(words[i:i + n] == tokens for i in range(len(words) - n + 1)):
-                    return label
+                hits = [table[words[i:i + n]] for i in range(size - n + 1) if words[i:i + n] in table]
+                hit = min(hits) if hits else None
             elif where == "left":
-                if start >= n and left[len(left) - n:] == tokens:
-                    return label
-        return None
+                # the words just before the span, lower-cased: "state broadcaster CCTV"
+                hit = table.get(tuple(t.lower_ for t in doc[start - n:start])) if start >= n else None
+            else:
+                hit = None
+            if hit is not None and (best is None or hit < best):
+                best = hit
+        return best[1] if best else None
 
     def _split_compound(self, doc, start, end, conf, stage) -> list[Mention]:
         """'South Korea-China' / 'Seoul-Beijing' tagged as one span -> one mention per part."""
@@ -783,8 +786,11 @@ class EntityRefiner:
             return mentions
         covered = {i for m in mentions for i in range(m.start, m.end)}
         added = []
-        for tok in doc:
-            if tok.text not in names or tok.i in covered:
+        # the tokens spelled like one of the names, found from the ORTH array (exact text ids)
+        name_ids = numpy.array([doc.vocab.strings.add(n) for n in names], dtype="uint64")
+        for i in numpy.flatnonzero(numpy.isin(doc.to_array(ORTH), name_ids)).tolist():
+            tok = doc[i]
+            if tok.i in covered:
                 continue
             s, e = tok.i, tok.i + 1
             if e < len(doc) and doc[e].is_title and e not in covered:
@@ -841,8 +847,9 @@ class EntityRefiner:
         out: list[tuple[Mention, list[Mention]]] = []
         taken: set = set()
         # the role nouns found from token attribute arrays: a Python Token per word costs more
-        attrs = doc.to_array([LOWER, IS_LOWER]).tolist() if len(doc) else []
-        roles = [i for i, (lower, is_lower) in enumerate(attrs) if is_lower and lower in self._role_ids]
+        attrs = doc.to_array([LOWER, IS_LOWER])
+        roles = numpy.flatnonzero((attrs[:, 1] == 1) & numpy.isin(attrs[:, 0], self._role_id_array)).tolist() \
+            if len(doc) else []
         for i in roles:
             tok = doc[i]
             if tok.i in covered:

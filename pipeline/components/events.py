@@ -78,6 +78,7 @@ from .relations import (
     lemma_of,
     load_priors,
     subject_tokens,
+    verb_or_noun_tokens,
     with_conjuncts,
 )
 
@@ -459,7 +460,7 @@ class EventCoder:
             return doc
         idx = MentionIndex(doc)
         codings: dict[int, tuple[_Coding, bool]] = {}
-        for tok in doc:
+        for tok in verb_or_noun_tokens(doc):
             if tok.i in idx.by_token:
                 continue
             coding = None

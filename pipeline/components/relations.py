@@ -29,7 +29,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional
 
+import numpy
+from spacy.attrs import POS
 from spacy.language import Language
+from spacy.parts_of_speech import IDS as POS_IDS
 from spacy.tokens import Doc, Span, Token
 
 from .. import extensions  # noqa: F401  (registers Doc/Span extensions)
@@ -128,6 +131,20 @@ def is_verb(token: Token) -> bool:
     return token.pos_ == "NOUN" and any(
         c.dep_ in OBJECT_DEPS or (c.lower_ == "to" and c.i == token.i - 1) for c in token.children
     )
+
+
+# the parts of speech of every token ``is_verb`` or ``is_noun`` can be true of ("" = no tag)
+VERB_OR_NOUN_POS = ("VERB", "NOUN", "PROPN", "X", "")
+_VERB_OR_NOUN_POS_IDS = numpy.array([POS_IDS[p] if p else 0 for p in VERB_OR_NOUN_POS], dtype="uint64")
+
+
+def verb_or_noun_tokens(doc: Doc) -> Iterable[Token]:
+    """The tokens ``is_verb`` or ``is_noun`` may accept, in order: read from the POS array, so that
+    determiners, prepositions, punctuation... (about half of a text) never become Python Tokens."""
+    if not len(doc):
+        return
+    for i in numpy.flatnonzero(numpy.isin(doc.to_array(POS), _VERB_OR_NOUN_POS_IDS)).tolist():
+        yield doc[i]
 
 
 def is_noun(token: Token) -> bool:
@@ -568,7 +585,7 @@ class RelationExtractor:
     # -- table-driven triggers
     def trigger_relations(self, doc: Doc, idx: MentionIndex) -> list[Relation]:
         out = []
-        for tok in doc:
+        for tok in verb_or_noun_tokens(doc):
             if tok.i in idx.by_token:
                 continue
             pos = "VERB" if is_verb(tok) else "NOUN" if is_noun(tok) else None
@@ -655,7 +672,7 @@ class RelationExtractor:
         quotes = [(m.start(1), m.end(1)) for m in QUOTE_RE.finditer(doc_text(doc))]
         used_quotes = set()
         speech_verbs = []
-        for tok in doc:
+        for tok in verb_or_noun_tokens(doc):
             if not is_verb(tok) or tok.i in idx.by_token:
                 continue
             row = self.triggers.get((lemma_of(tok, self.trigger_lemmas), "VERB"))

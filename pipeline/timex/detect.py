@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import re
-from typing import NamedTuple, Optional
+from typing import Iterator, NamedTuple, Optional
 
-from .lexicon import Lexicon, load_lexicon
+from .lexicon import Lexicon, Rule, load_lexicon
 
 
 class Candidate(NamedTuple):
@@ -156,23 +156,94 @@ def applicable_rules(text: str, lex: Lexicon) -> list:
     A few hundred substring tests cost far less than running every rule regex over the text, and most
     rules (seasons, holidays, quarters, clock times, ...) have no trigger in a given article."""
     low = folded(text)
-    seen: dict[str, bool] = {}
+    words = {w for r in lex.rules if r.triggers for w in r.triggers}
+    present = {w for w in words if w in low}
+    return [r for r in lex.rules if r.triggers is None or not r.triggers.isdisjoint(present)]
 
-    def present(word: str) -> bool:
-        hit = seen.get(word)
-        if hit is None:
-            hit = seen[word] = word in low
-        return hit
 
-    return [r for r in lex.rules if r.triggers is None or any(present(w) for w in r.triggers)]
+class TextScan:
+    """What scanning a text for rule matches needs to know about it, computed once for all the rules: where
+    their triggers occur, the longest run of each class of characters they repeat (``\\s+``, ``\\d+``)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.low = folded(text)
+        self._occurrences: dict[frozenset, list[tuple[int, int]]] = {}
+        self._runs: dict[re.Pattern, int] = {}
+
+    def occurrences(self, triggers: frozenset) -> list[tuple[int, int]]:
+        """(position, length) of every occurrence of the ``triggers`` in the folded text, overlapping ones
+        included, in order of position."""
+        found = self._occurrences.get(triggers)
+        if found is None:
+            found = []
+            for word in triggers:
+                at = self.low.find(word)
+                while at >= 0:
+                    found.append((at, len(word)))
+                    at = self.low.find(word, at + 1)
+            found.sort()
+            self._occurrences[triggers] = found
+        return found
+
+    def longest_run(self, run: re.Pattern) -> int:
+        """The length of the longest match of ``run`` (a run of 2 or more characters), 1 when there is none."""
+        got = self._runs.get(run)
+        if got is None:
+            got = self._runs[run] = max(map(len, run.findall(self.text)), default=1)
+        return got
+
+
+def rule_matches(rule: Rule, scan: TextScan) -> Iterator[re.Match]:
+    """The matches of ``rule.regex.finditer(scan.text)``, found by trying only starts near its triggers.
+
+    Most of the time of a full scan goes into the regex engine trying every position of the text, though
+    a match holds one of the rule's triggers, which ends at most ``literals_end`` characters after the start
+    of the match (in this text: see lexicon.MatchExtent). So only the starts from ``literals_end`` characters
+    before the end of an occurrence of a trigger to its beginning are tried, by searches whose ``endpos`` is
+    ``reach`` characters past the last of them: the engine reads no further from a start, so at every start
+    a search tries it finds the match a search of the whole text finds, and it returns the leftmost, as
+    finditer does (``pos`` hides nothing: a lookbehind still sees the text before it). Stretches of starts
+    less than ``reach`` apart are searched as one, so that searches do not overlap."""
+    text, extent = scan.text, rule.extent
+    # no bound known, or a folded text of another length (its positions would not be the text's)
+    if extent is None or not rule.triggers or len(scan.low) != len(text):
+        yield from rule.regex.finditer(text)
+        return
+    literals_end, reach = extent.bounds(tuple(scan.longest_run(r) for r in extent.run_patterns))
+    occurrences = scan.occurrences(rule.triggers)
+    if len(occurrences) * literals_end > len(text):
+        # triggers so dense that their stretches could cover the text: scanning it all costs less
+        yield from rule.regex.finditer(text)
+        return
+    stretches: list[list[int]] = []  # [first start, last start]
+    for at, size in occurrences:
+        first = at + size - literals_end
+        if stretches and first <= stretches[-1][1] + reach:
+            stretches[-1][0] = min(stretches[-1][0], first)
+            stretches[-1][1] = at
+        else:
+            stretches.append([first, at])
+    pos = 0
+    for first, last in stretches:
+        pos = max(pos, first)
+        endpos = min(len(text), last + reach + 1)
+        while pos <= last:
+            m = rule.regex.search(text, pos, endpos)
+            if m is None or m.start() > last:
+                break
+            yield m
+            # a match holds a trigger, so it is never empty (finditer's rule for empty matches never applies)
+            pos = max(m.end(), m.start() + 1)
 
 
 def find_candidates(text: str, lex: Optional[Lexicon] = None) -> list[Candidate]:
     """All non-overlapping candidate expressions, longest (then highest priority) first."""
     lex = lex or load_lexicon()
     found = []
+    scan = TextScan(text)
     for rule in applicable_rules(text, lex):
-        for m in rule.regex.finditer(text):
+        for m in rule_matches(rule, scan):
             if m.end() == m.start():
                 continue
             # trim trailing whitespace captured by optional groups

@@ -21,6 +21,10 @@ class Rule:
     # lower-case strings one of which occurs in every match (None: no such set known); a text containing
     # none of them cannot match, so the rule is skipped (see detect.find_candidates)
     triggers: Optional[frozenset] = None
+    # where in a match the triggers end at the furthest and how far the regex engine reads from a start
+    # (None: no triggers, or unbounded); with the triggers it tells where in a text a match can start, so
+    # that only those starts are tried (see detect.rule_matches)
+    extent: Optional["MatchExtent"] = None
 
 
 @dataclass(frozen=True)
@@ -135,49 +139,211 @@ def required_literals(regex: re.Pattern) -> Optional[frozenset]:
     optional part; a group requires what its most selective element requires; an alternation requires one
     of its branches' requirements. Lookarounds, character classes and optional parts require nothing.
     """
+    found = _requirement(regex)
+    return found[0] if found else None
+
+
+def _requirement(regex: re.Pattern) -> Optional[tuple[frozenset, list, list]]:
+    """(required literals, the parsed pattern up to where they end, the parsed pattern), or None."""
+    sp = _sre_parser()
     try:
-        from re import _parser as sre_parse  # Python >= 3.11
-    except ImportError:  # pragma: no cover
-        import sre_parse  # type: ignore[no-redef]
-    try:
-        parsed = sre_parse.parse(regex.pattern, regex.flags)
+        parsed = list(sp.parse(regex.pattern, regex.flags))
     except Exception:  # pragma: no cover - a pattern re accepted but the parser does not: no prefilter
         return None
-    found = _seq_literals(list(parsed), sre_parse)
+    found = _seq_literals(parsed, sp)
     if not found:
         return None
-    # "monday" is redundant next to "mon": any text containing the longer contains the shorter
-    return frozenset(w for w in found if not any(o != w and o in w for o in found))
+    literals, upto = found
+    # "monday" is redundant next to "mon": any text containing the longer contains the shorter (and where
+    # the longer ends in a match, the shorter ends at the latest)
+    return frozenset(w for w in literals if not any(o != w and o in w for o in literals)), upto, parsed
 
 
-def _seq_literals(items: list, sp) -> Optional[frozenset]:
-    """Required literals of a parsed sequence (``sp``: the regex parser module, holder of the opcodes)."""
-    options: list[frozenset] = []
+def _seq_literals(items: list, sp) -> Optional[tuple[frozenset, list]]:
+    """Required literals of a parsed sequence and the sequence from its start to the end of them, a
+    pattern as wide as the furthest they can end in a match (``sp``: the regex parser module, holder of
+    the opcodes)."""
+    options: list[tuple[frozenset, list]] = []
     run: list[str] = []
-    for op, av in items:
+    for i, (op, av) in enumerate(items):
         if op is sp.LITERAL:
             run.append(chr(av).lower())
             continue
         if run:
-            options.append(frozenset(["".join(run)]))
+            options.append((frozenset(["".join(run)]), items[:i]))
             run = []
+        sub = None
         if op is sp.SUBPATTERN:
-            sub = _seq_literals(list(av[3]), sp)
+            inner = _seq_literals(list(av[3]), sp)
+            if inner:
+                sub = inner[0], (sp.SUBPATTERN, (None, av[1], av[2], inner[1]))
         elif op is sp.BRANCH:
             subs = [_seq_literals(list(b), sp) for b in av[1]]
-            sub = None if any(x is None for x in subs) else frozenset().union(*subs)
+            if not any(x is None for x in subs):
+                sub = frozenset().union(*(x[0] for x in subs)), (sp.BRANCH, (None, [x[1] for x in subs]))
         elif op in (sp.MAX_REPEAT, sp.MIN_REPEAT) and av[0] >= 1:
-            sub = _seq_literals(list(av[2]), sp)
-        else:
-            sub = None
-        if sub:
-            options.append(sub)
+            inner = _seq_literals(list(av[2]), sp)
+            if inner:  # the first repetition holds them
+                sub = inner[0], (sp.SUBPATTERN, (None, 0, 0, inner[1]))
+        if sub and sub[0]:
+            options.append((sub[0], items[:i] + [sub[1]]))
     if run:
-        options.append(frozenset(["".join(run)]))
+        options.append((frozenset(["".join(run)]), items))
     if not options:
         return None
     # the most selective requirement: longest shortest string, then fewest alternatives
-    return max(options, key=lambda o: (min(len(w) for w in o), -len(o)))
+    return max(options, key=lambda o: (min(len(w) for w in o[0]), -len(o[0])))
+
+
+def _sre_parser():
+    try:
+        from re import _parser as sre_parse  # Python >= 3.11
+    except ImportError:  # pragma: no cover
+        import sre_parse  # type: ignore[no-redef]
+    return sre_parse
+
+
+class MatchExtent:
+    """Where in a match of a regex its required literals (``required_literals``) end at the furthest, and
+    how far the regex engine reads from the position where it tries a match, in a given text.
+
+    Derived from the parsed pattern: a character (class) is one character wide, an alternation as wide as its
+    widest branch, a bounded repetition as wide as its maximum. An unbounded repetition of one character
+    (``\\s+``, ``\\d*``) has no width of its own, but in a given text it cannot consume more than that text's
+    longest run of such characters: ``run_patterns`` find those runs, ``bounds`` takes their lengths.
+    The reach counts what the engine reads without consuming it too (lookaheads, word boundaries, the
+    character that ends a repetition): a match attempt behaves the same on any text that agrees on it.
+    """
+
+    def __init__(self, upto_literals: list, parsed: list, flags: int, runs: tuple):
+        self._upto_literals = upto_literals
+        self._parsed = parsed
+        self._flags = flags
+        self._runs = runs  # (one-character regex, flags) of each unbounded repetition
+        self.run_patterns = tuple(re.compile(f"(?:{cls}){{2,}}", fl) for cls, fl in runs)  # runs of 2 and more
+        self._bounds: dict[tuple, tuple[int, int]] = {}
+
+    def bounds(self, runs: tuple) -> tuple[int, int]:
+        """(literals' end, reach) from the start of a match, given the longest run in the text of each of
+        ``run_patterns`` (same order; 1 stands for any shorter run)."""
+        got = self._bounds.get(runs)
+        if got is None:
+            longest = dict(zip(self._runs, runs))
+
+            def run_length(cls: str, flags: int) -> int:
+                return longest[cls, flags]
+
+            literals_end = _extent(self._upto_literals, self._flags, run_length)
+            whole = _extent(self._parsed, self._flags, run_length)
+            assert literals_end is not None and whole is not None  # bounded, checked by match_extent
+            if len(self._bounds) > 4096:  # texts with unusual runs must not grow the cache without end
+                self._bounds.clear()
+            got = self._bounds[runs] = literals_end[0], whole[1]
+        return got
+
+
+def match_extent(regex: re.Pattern) -> Optional[MatchExtent]:
+    """The ``MatchExtent`` of ``regex``, or None when it has no required literals or a match can be
+    arbitrarily long whatever the text (an unbounded repetition of more than one character, a
+    backreference, a construct not analysed)."""
+    found = _requirement(regex)
+    if not found:
+        return None
+    _literals, upto, parsed = found
+    classes: dict[tuple[str, int], None] = {}
+
+    def record(cls: str, flags: int) -> int:
+        classes[(cls, flags)] = None
+        return 1
+
+    if _extent(parsed, regex.flags, record) is None or _extent(upto, regex.flags, record) is None:
+        return None
+    return MatchExtent(upto, parsed, regex.flags, tuple(classes))
+
+
+def _extent(items: list, flags: int, run_length) -> Optional[tuple[int, int]]:
+    """(width, reach) of a parsed sequence from where it starts (see MatchExtent), or None when unbounded.
+
+    ``run_length(cls, flags)``: the most characters an unbounded repetition of the one-character regex
+    ``cls`` can consume."""
+    sp = _sre_parser()
+    width = reach = 0
+    for op, av in items:
+        if op in (sp.LITERAL, sp.NOT_LITERAL, sp.IN, sp.ANY, sp.CATEGORY):
+            w, r = 1, 1
+        elif op is sp.AT:  # a boundary looks at the character at the position (and the one before)
+            w, r = 0, 1
+        elif op is sp.SUBPATTERN:
+            _group, add_flags, del_flags, sub = av
+            got = _extent(list(sub), (flags | add_flags) & ~del_flags, run_length)
+            if got is None:
+                return None
+            w, r = got
+        elif op is sp.ATOMIC_GROUP:
+            got = _extent(list(av), flags, run_length)
+            if got is None:
+                return None
+            w, r = got
+        elif op is sp.BRANCH:
+            got = [_extent(list(b), flags, run_length) for b in av[1]]
+            if any(g is None for g in got):
+                return None
+            w, r = max(g[0] for g in got), max(g[1] for g in got)
+        elif op in (sp.MAX_REPEAT, sp.MIN_REPEAT, getattr(sp, "POSSESSIVE_REPEAT", sp.MAX_REPEAT)):
+            _least, hi, sub = av
+            got = _extent(list(sub), flags, run_length)
+            if got is None:
+                return None
+            if hi is sp.MAXREPEAT:
+                cls = _one_character(list(sub))
+                if cls is None:
+                    return None
+                hi = run_length(cls, flags)
+            # the repetition reads one character past its last one (to see that it ends)
+            w, r = hi * got[0], hi * got[0] + got[1]
+        elif op in (sp.ASSERT, sp.ASSERT_NOT):
+            direction, sub = av
+            got = _extent(list(sub), flags, run_length)
+            if got is None:
+                return None
+            # a lookbehind of width k reads from k characters back: only what it reads past the position counts
+            w, r = 0, got[1] if direction == 1 else max(0, got[1] - got[0])
+        else:  # backreferences, conditionals: not analysed
+            return None
+        reach = max(reach, width + r)
+        width += w
+    return width, max(reach, width)
+
+
+def _one_character(items: list) -> Optional[str]:
+    """``items`` as a regex matching one character (a class), when they are one character or class."""
+    sp = _sre_parser()
+    if len(items) != 1:
+        return None
+    op, av = items[0]
+    if op is sp.LITERAL:
+        return "[" + re.escape(chr(av)) + "]"
+    if op is sp.NOT_LITERAL:
+        return "[^" + re.escape(chr(av)) + "]"
+    if op is sp.ANY:
+        return "(?s:.)"  # with or without DOTALL: at least what it matches
+    if op is not sp.IN:
+        return None
+    categories = {sp.CATEGORY_DIGIT: r"\d", sp.CATEGORY_NOT_DIGIT: r"\D", sp.CATEGORY_SPACE: r"\s",
+                  sp.CATEGORY_NOT_SPACE: r"\S", sp.CATEGORY_WORD: r"\w", sp.CATEGORY_NOT_WORD: r"\W"}
+    parts = []
+    for member, value in av:
+        if member is sp.NEGATE:
+            parts.insert(0, "^")
+        elif member is sp.LITERAL:
+            parts.append(re.escape(chr(value)))
+        elif member is sp.RANGE:
+            parts.append(re.escape(chr(value[0])) + "-" + re.escape(chr(value[1])))
+        elif member is sp.CATEGORY and value in categories:
+            parts.append(categories[value])
+        else:
+            return None
+    return "[" + "".join(parts) + "]"
 
 
 @lru_cache(maxsize=4)
@@ -206,7 +372,7 @@ def load_lexicon(data_dir: Optional[str] = None) -> Lexicon:
         except re.error as exc:
             raise ValueError(f"timex rule {spec['name']}: bad pattern: {exc}") from None
         rules.append(Rule(spec["name"], spec["kind"], spec.get("type", "auto"), int(spec.get("priority", 5)), regex,
-                          required_literals(regex)))
+                          required_literals(regex), match_extent(regex)))
     return Lexicon(
         months={k.lower(): int(v) for k, v in lex["months"].items()},
         weekdays={k.lower(): int(v) for k, v in lex["weekdays"].items()},
