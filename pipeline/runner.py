@@ -162,7 +162,10 @@ def _time_limit(seconds: float) -> Iterator[None]:
 
 def make_doc(nlp, src: SourceDocument):
     """A Doc for ``src`` with the inputs the stages read (doc_id, published) set."""
+    from .extensions import remember_text  # imports spaCy: only where a pipeline runs
+
     doc = nlp.make_doc(src.text)
+    remember_text(doc, src.text)
     doc._.doc_id = src.doc_id
     doc._.published = src.published
     return doc

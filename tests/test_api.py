@@ -343,3 +343,21 @@ def test_pipeline_package_reexports_load_and_extract_lazily():
     import pipeline
 
     assert pipeline.load is api.load and pipeline.extract is api.extract
+
+
+def test_remember_text_gives_doc_text_the_tokenized_text_and_refuses_one_that_does_not_fit():
+    import spacy
+
+    from pipeline.extensions import _TEXT_KEY, doc_text, remember_text
+
+    nlp = spacy.blank("en")
+    text = "Lee met Xi in Beijing.\n\nTalks  ended "
+    doc = nlp.make_doc(text)
+    remember_text(doc, text)
+    assert doc.user_data[_TEXT_KEY] is text and doc_text(doc) == doc.text == text
+    other = nlp.make_doc(text)
+    remember_text(other, text + "!")  # not what the tokens cover: doc_text builds it from them
+    assert _TEXT_KEY not in other.user_data and doc_text(other) == text
+    empty = nlp.make_doc("")
+    remember_text(empty, "")
+    assert doc_text(empty) == ""

@@ -535,3 +535,11 @@ def test_a_country_swallowed_by_a_wrong_person_span_stays_a_place_elsewhere(nlp)
 def test_an_unlikely_name_is_no_evidence_for_the_others(nlp):
     doc = run(nlp, "Kim In-so to visit. Kim said he would.", [("Kim In-so", "ORG", 0.2), ("Kim", "PER", 0.9)])
     assert [(e.text, e.label_) for e in doc.ents][-1] == ("Kim", "PERSON")
+
+
+def test_loc_phrases_are_one_or_two_title_case_words_before_a_cue_and_never_start_at_a_function_word(nlp):
+    doc = run(nlp, "Ships crossed the South China Sea, then The Sea of Japan and the Persian Gulf.", [])
+    found = ents_of(doc)
+    assert ("South China Sea", "LOC") in found
+    assert ("Persian Gulf", "LOC") in found
+    assert not any(text.startswith("The Sea") or text == "Sea" for text, _ in found)

@@ -32,12 +32,12 @@ from pathlib import Path
 from typing import Optional
 
 import numpy
-from spacy.attrs import IS_LOWER, LOWER, ORTH
+from spacy.attrs import IS_LOWER, IS_TITLE, LOWER, ORTH
 from spacy.language import Language
 
 from ..config import stage_options
 from ..resources import lookup_key, name_key, read_tsv, strip_accents  # noqa: F401  (re-exported for tests)
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from ..extensions import doc_text
@@ -288,12 +288,14 @@ class EntityRefiner:
         tokenizer = nlp.tokenizer
         for key, surfaces in groups.items():
             self.phrase_matcher.add(key, [tokenizer(s) for s in sorted(surfaces)])
-        self.loc_matcher = Matcher(nlp.vocab)
-        stop = sorted(DETERMINERS | {"The", "A", "An", "In", "On", "At", "Of", "And", "For", "To", "From",
-                                     "This", "That", "Its", "His", "Her", "Their"})
-        name_tok = {"IS_TITLE": True, "ORTH": {"NOT_IN": stop + sorted(self.gz.loc_last_cues)}}
-        cue = {"ORTH": {"IN": sorted(self.gz.loc_last_cues)}}
-        self.loc_matcher.add("LOC_PHRASE", [[name_tok, cue], [name_tok, name_tok, cue]])
+        # LOC phrases: one or two title-case words, neither a function word nor a cue, then a LOC cue word
+        # ("Korean Peninsula", "South China Sea"); found from ORTH ids, which costs a fraction of a token
+        # Matcher's per-token predicates
+        strings = nlp.vocab.strings
+        stop = DETERMINERS | {"The", "A", "An", "In", "On", "At", "Of", "And", "For", "To", "From",
+                              "This", "That", "Its", "His", "Her", "Their"}
+        self._loc_cue_ids = numpy.array(sorted(strings.add(w) for w in self.gz.loc_last_cues), dtype="uint64")
+        self._loc_name_excluded = frozenset(strings.add(w) for w in stop | set(self.gz.loc_last_cues))
 
     # ---- main --------------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
@@ -750,7 +752,7 @@ class EntityRefiner:
         """Rule mentions (with their source: country, capital, ...) not overlapping ``mentions``."""
         covered = {i for m in mentions for i in range(m.start, m.end)}
         candidates = []
-        for _, s, e in self.loc_matcher(doc):
+        for s, e in self._loc_phrases(doc):
             candidates.append((s, e, "LOC", "loc_phrase", None))
         for match_id, s, e in self.phrase_matcher(doc):
             label, source, a2 = self.rule_info[doc.vocab.strings[match_id]]
@@ -768,6 +770,20 @@ class EntityRefiner:
             added.append((Mention(s, e, label, self.gz.priors.get(source), "rule", country=a2), source))
             covered.update(range(s, e))
         return added
+
+    def _loc_phrases(self, doc: Doc) -> list[tuple[int, int]]:
+        """(start, end) of every LOC phrase: the one- and the two-word name before each cue word."""
+        if not len(doc):
+            return []
+        attrs = doc.to_array([ORTH, IS_TITLE])
+        phrases = []
+        for cue in numpy.flatnonzero(numpy.isin(attrs[:, 0], self._loc_cue_ids)).tolist():
+            for start in (cue - 1, cue - 2):
+                if start < 0 or not all(attrs[i, 1] and int(attrs[i, 0]) not in self._loc_name_excluded
+                                        for i in range(start, cue)):
+                    break
+                phrases.append((start, cue + 1))
+        return phrases
 
     def _add_alias_mentions(self, doc: Doc, mentions: list[Mention]) -> list[Mention]:
         """Add bare first/last tokens of full PERSON names that the NER missed ("Lee's")."""

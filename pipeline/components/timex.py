@@ -1,6 +1,8 @@
 """spaCy component ``newsie_timex``: TIMEX3 tagging and the article's date."""
 from __future__ import annotations
 
+import numpy
+from spacy.attrs import TAG
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -8,6 +10,9 @@ from pipeline.extensions import doc_text
 from pipeline.timex.calibration import load_calibrator
 from pipeline.timex.lexicon import load_lexicon
 from pipeline.timex.tagger import check_config, tag_text
+
+# tags of the verbs and modals whose tense gives relative dates their direction
+TENSE_TAG_PREFIXES = ("VB", "MD")
 
 
 @Language.factory("newsie_timex", default_config={"config": {}})
@@ -31,7 +36,11 @@ class TimexTagger:
             sentences = [(s.start_char, s.end_char) for s in doc.sents]
         tokens = None
         if self.cfg["use_tags"] and doc.has_annotation("TAG"):
-            tokens = [(t.idx, t.idx + len(t.text), t.lower_, t.tag_) for t in doc if t.tag_.startswith(("VB", "MD"))]
+            # found from the TAG array: a Python Token for every word of the text costs more than the tagging
+            tags = doc.to_array(TAG)
+            tense_tags = [t for t in numpy.unique(tags).tolist() if doc.vocab.strings[t].startswith(TENSE_TAG_PREFIXES)]
+            tokens = [(t.idx, t.idx + len(t.text), t.lower_, t.tag_)
+                      for t in (doc[i] for i in numpy.flatnonzero(numpy.isin(tags, tense_tags)).tolist())]
         timexes, doc_date = tag_text(doc_text(doc), doc._.published, sentences=sentences, tokens=tokens,
                                      config=self.cfg, lex=self.lex, calibrator=self.calibrator)
         doc._.timexes = list(timexes)
