@@ -197,6 +197,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     _setup_logging(args.verbose, getattr(args, "quiet", False))
+    if args.command == "evaluate":
+        from .ops import limit_blas_threads
+
+        limit_blas_threads()  # one CPU's worth, as a run worker (``newsie run`` limits in _init_worker)
     try:
         return COMMANDS[args.command](args)
     except (ConfigError, ValueError) as exc:  # config, query and outputs errors are ValueErrors

@@ -7,9 +7,9 @@ wheels) is about three times as fast for the tok2vec and NER/parser feature
 matrices, and a vectorized ``seq2col`` five times as fast; together they are
 most of the model's time. ``NewsieOps`` uses both and changes nothing else.
 
-Parallelism in newsie is one process per worker (``run.workers``); BLAS runs one
-thread per process so that two workers on two cores do not fight over them and
-a words-per-second figure is a one-core figure.
+Parallelism in newsie is one process per worker (``run.workers``); newsie's own
+processes run BLAS on one thread (``limit_blas_threads``), so that two workers on
+two cores do not fight over them and a words-per-second figure is a one-core figure.
 """
 from __future__ import annotations
 
@@ -62,10 +62,16 @@ class NewsieOps(NumpyOps):
 
 
 def use_newsie_ops() -> None:
-    """Make ``NewsieOps`` the current ops (models built afterwards use them) and run
-    BLAS on one thread in this process."""
+    """Make ``NewsieOps`` the current ops: models built afterwards use them."""
     if not isinstance(get_current_ops(), NewsieOps):
         set_current_ops(NewsieOps())
+
+
+def limit_blas_threads(threads: int = BLAS_THREADS) -> None:
+    """Run the BLAS libraries loaded in this process (numpy's) on ``threads`` threads.
+
+    For newsie's own processes (the command line, run workers), which parallelize by process; a
+    program that uses newsie as a library keeps its own BLAS settings."""
     from threadpoolctl import threadpool_limits
 
-    threadpool_limits(limits=BLAS_THREADS, user_api="blas")
+    threadpool_limits(limits=threads, user_api="blas")

@@ -120,7 +120,9 @@ def _init_worker(config_data: dict) -> None:
     if _NLP is not None and _NLP_CONFIG == config_data:
         return
     from .nlp import build_nlp
+    from .ops import limit_blas_threads
 
+    limit_blas_threads()  # a worker is one CPU's worth of work
     _NLP = build_nlp(Config(data=config_data))
     _NLP_CONFIG = config_data
 

@@ -44,9 +44,7 @@ def test_gemm_multiplies_like_thinc(trans1, trans2):
     numpy.testing.assert_allclose(out, expected, rtol=1e-5)
 
 
-def test_the_shipped_model_runs_on_newsie_ops_with_one_blas_thread():
-    from threadpoolctl import threadpool_info
-
+def test_the_shipped_model_runs_on_newsie_ops():
     nlp = load_model("newsie_en_core")
     # the layers whose matrix products are batched: the encoders and the parsers' feature layers
     # (the parsers' per-step output layer runs inside spaCy's Cython loop, on its own BLAS calls)
@@ -54,10 +52,28 @@ def test_the_shipped_model_runs_on_newsie_ops_with_one_blas_thread():
         nlp.get_pipe(name).model.get_ref(ref) for name in ("ner", "parser") for ref in ("tok2vec", "lower")]
     for layer in layers:
         assert all(isinstance(node.ops, NewsieOps) for node in layer.walk()), layer.name
-    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
-    assert blas and all(pool["num_threads"] == BLAS_THREADS for pool in blas)
     doc = nlp("President Lee Jae Myung met Xi Jinping in Beijing.")
     assert {e.text for e in doc.ents} >= {"Lee Jae Myung", "Xi Jinping", "Beijing"}
+
+
+def blas_threads() -> set[int]:
+    from threadpoolctl import threadpool_info
+
+    return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+
+def test_a_run_worker_runs_blas_on_one_thread_and_loading_a_model_leaves_the_setting_alone():
+    from threadpoolctl import threadpool_limits
+
+    from pipeline.config import load_config
+    from pipeline import runner
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        load_model("newsie_en_core")  # a library user's process: their BLAS setting stays
+        assert blas_threads() == {2}
+        config = load_config(overrides={"run": {"model_batch_chars": 12_345}})  # not the cached config
+        runner._init_worker(config.data)
+        assert blas_threads() == {BLAS_THREADS}
 
 
 @pytest.mark.parametrize("lengths,budget,expected", [

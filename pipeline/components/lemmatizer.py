@@ -64,8 +64,8 @@ class CachedLemmatizer(EnglishLemmatizer):
         self.exceptions: dict[tuple[str, str], str] = {}  # (lower form, UPOS) -> lemma
 
     def _index_words_as_sets(self) -> None:
-        index = self.lookups.get_table("lemma_index", None) if self.lookups.has_table("lemma_index") else None
-        for pos, words in list((index or {}).items()):
+        index = self.lookups.get_table("lemma_index", {})
+        for pos, words in list(index.items()):
             if isinstance(words, list) and not isinstance(words, WordList):
                 index[pos] = WordList(words)
 
