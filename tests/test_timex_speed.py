@@ -3,16 +3,12 @@ finds exactly what running every rule regex over the whole text finds."""
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from pipeline.timex import detect  # noqa: E402
-from pipeline.timex.lexicon import Rule, load_lexicon, match_extent  # noqa: E402
+from conftest import ROOT
+from pipeline.timex import detect
+from pipeline.timex.lexicon import Rule, load_lexicon, match_extent
 
 CRAFTED = [
     "March 3, 1996",
