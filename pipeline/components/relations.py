@@ -33,6 +33,7 @@ import numpy
 from spacy.attrs import POS
 from spacy.language import Language
 from spacy.parts_of_speech import IDS as POS_IDS
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span, Token
 
 from .. import extensions  # noqa: F401  (registers Doc/Span extensions)
@@ -124,13 +125,20 @@ def lemma_of(token: Token, known: Optional[Iterable[str]] = None) -> str:
     return lemma or text
 
 
+# ids of the labels ``is_verb`` compares (every stage asks it of most tokens: ints, not strings)
+_VERB, _NOUN, _X = POS_IDS["VERB"], POS_IDS["NOUN"], POS_IDS["X"]
+_OBJECT_DEP_IDS = frozenset(get_string_id(d) for d in OBJECT_DEPS)
+
+
 def is_verb(token: Token) -> bool:
-    if token.pos_ == "VERB" or (token.pos_ in ("", "X") and token.tag_.startswith("VB")):
+    pos = token.pos
+    if pos == _VERB or (pos in (0, _X) and token.tag_.startswith("VB")):
         return True
+    if pos != _NOUN:
+        return False
     # a noun with a direct object, or "to" + noun, is a mis-tagged verb ("to sanction 20 companies")
-    return token.pos_ == "NOUN" and any(
-        c.dep_ in OBJECT_DEPS or (c.lower_ == "to" and c.i == token.i - 1) for c in token.children
-    )
+    before = token.i - 1
+    return any(c.dep in _OBJECT_DEP_IDS or (c.i == before and c.lower_ == "to") for c in token.children)
 
 
 # the parts of speech of every token ``is_verb`` or ``is_noun`` can be true of ("" = no tag)
