@@ -8,8 +8,9 @@ surface text of every row.
 """
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from typing import Collection, NamedTuple, Optional
 
+import numpy
 from spacy.tokens import Doc, Span
 
 
@@ -36,6 +37,15 @@ def remember_text(doc: Doc, text: str) -> None:
     last = doc[-1] if len(doc) else None
     if (last.idx + len(last.text_with_ws) if last is not None else 0) == len(text):
         doc.user_data[_TEXT_KEY] = text
+
+
+def token_indices(doc: Doc, attr: int, values: Collection[int]) -> list[int]:
+    """Indices of the tokens whose attribute ``attr`` (``ORTH``, ``LOWER``, ``POS``, ``TAG``... ids)
+    is one of ``values``, in order, read from the attribute array: the stages look for a few kinds
+    of token, and a Python ``Token`` for every word of a text costs more than their own work."""
+    if not len(doc):
+        return []
+    return numpy.flatnonzero(numpy.isin(doc.to_array(attr), numpy.fromiter(values, dtype="uint64"))).tolist()
 
 
 class DocumentDate(NamedTuple):

@@ -361,3 +361,18 @@ def test_remember_text_gives_doc_text_the_tokenized_text_and_refuses_one_that_do
     empty = nlp.make_doc("")
     remember_text(empty, "")
     assert doc_text(empty) == ""
+
+
+def test_token_indices_finds_the_tokens_whose_attribute_is_one_of_the_values_in_order():
+    import spacy
+    from spacy.attrs import LOWER, ORTH
+
+    from pipeline.extensions import token_indices
+
+    nlp = spacy.blank("en")
+    doc = nlp.make_doc("Lee met Xi; lee and LEE met again.")
+    strings = nlp.vocab.strings
+    assert token_indices(doc, ORTH, {strings["Lee"], strings["met"]}) == [0, 1, 7]
+    assert token_indices(doc, LOWER, [strings["lee"]]) == [0, 4, 6]
+    assert token_indices(doc, ORTH, []) == []
+    assert token_indices(nlp.make_doc(""), ORTH, {strings["Lee"]}) == []

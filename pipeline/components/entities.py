@@ -31,8 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-import numpy
-from spacy.attrs import IS_LOWER, IS_TITLE, LOWER, ORTH
+from spacy.attrs import LOWER, ORTH
 from spacy.language import Language
 
 from ..config import stage_options
@@ -40,7 +39,7 @@ from ..resources import lookup_key, name_key, read_tsv, strip_accents  # noqa: F
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from ..extensions import doc_text
+from ..extensions import doc_text, token_indices
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "entities"
 
@@ -273,7 +272,7 @@ class EntityRefiner:
             for coarse in applies:
                 table = self._cue_index.setdefault(coarse, {}).setdefault((where, len(tokens)), {})
                 table.setdefault(tokens, (row, label))
-        self._role_id_array = numpy.array(sorted(nlp.vocab.strings.add(w) for w in self.gz.person_roles), dtype="uint64")
+        self._role_ids = frozenset(nlp.vocab.strings.add(w) for w in self.gz.person_roles)
         self._build_matchers(nlp)
 
     # ---- matchers ----------------------------------------------------------------------------
@@ -294,8 +293,8 @@ class EntityRefiner:
         strings = nlp.vocab.strings
         stop = DETERMINERS | {"The", "A", "An", "In", "On", "At", "Of", "And", "For", "To", "From",
                               "This", "That", "Its", "His", "Her", "Their"}
-        self._loc_cue_ids = numpy.array(sorted(strings.add(w) for w in self.gz.loc_last_cues), dtype="uint64")
-        self._loc_name_excluded = frozenset(strings.add(w) for w in stop | set(self.gz.loc_last_cues))
+        self._loc_cue_ids = frozenset(strings.add(w) for w in self.gz.loc_last_cues)
+        self._loc_name_excluded = frozenset(strings.add(w) for w in stop) | self._loc_cue_ids
 
     # ---- main --------------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
@@ -502,9 +501,7 @@ class EntityRefiner:
             return []  # "Beyond security, the leaders ...": a capitalised preposition, not a name
         # "Wi Sung-" + "lac": extend over a hyphen glued to both neighbours
         # ("Tripoli-" + "based" is a place and an adjective ending: not extended)
-        if (end + 1 < len(doc) and doc[end].text in HYPHENS and not doc[end - 1].whitespace_
-                and not doc[end].whitespace_ and doc[end + 1].is_alpha
-                and not self.gz.is_combining_form(doc[end + 1])):
+        if self._hyphen_continues_name(doc, end):
             end += 2
         # "Korean" + "Peninsula": the NER stopped before a place cue word; the
         # name includes it (and the cue then makes it a LOC).
@@ -773,14 +770,10 @@ class EntityRefiner:
 
     def _loc_phrases(self, doc: Doc) -> list[tuple[int, int]]:
         """(start, end) of every LOC phrase: the one- and the two-word name before each cue word."""
-        if not len(doc):
-            return []
-        attrs = doc.to_array([ORTH, IS_TITLE])
         phrases = []
-        for cue in numpy.flatnonzero(numpy.isin(attrs[:, 0], self._loc_cue_ids)).tolist():
+        for cue in token_indices(doc, ORTH, self._loc_cue_ids):
             for start in (cue - 1, cue - 2):
-                if start < 0 or not all(attrs[i, 1] and int(attrs[i, 0]) not in self._loc_name_excluded
-                                        for i in range(start, cue)):
+                if start < 0 or not (doc[start].is_title and doc[start].orth not in self._loc_name_excluded):
                     break
                 phrases.append((start, cue + 1))
         return phrases
@@ -803,8 +796,7 @@ class EntityRefiner:
         covered = {i for m in mentions for i in range(m.start, m.end)}
         added = []
         # the tokens spelled like one of the names, found from the ORTH array (exact text ids)
-        name_ids = numpy.array([doc.vocab.strings.add(n) for n in names], dtype="uint64")
-        for i in numpy.flatnonzero(numpy.isin(doc.to_array(ORTH), name_ids)).tolist():
+        for i in token_indices(doc, ORTH, [doc.vocab.strings.add(n) for n in names]):
             tok = doc[i]
             if tok.i in covered:
                 continue
@@ -823,6 +815,13 @@ class EntityRefiner:
             covered.add(s)
         return sorted(mentions + added, key=lambda m: m.start)
 
+    def _hyphen_continues_name(self, doc: Doc, i: int) -> bool:
+        """Whether token ``i`` is a hyphen glued to the word before it and to a word after it that
+        continues the name ("Wi Sung-lac"), not a combining form that makes it an adjective
+        ("Tripoli-based")."""
+        return (0 < i and i + 1 < len(doc) and doc[i].text in HYPHENS and not doc[i - 1].whitespace_
+                and not doc[i].whitespace_ and doc[i + 1].is_alpha and not self.gz.is_combining_form(doc[i + 1]))
+
     def _name_run(self, doc: Doc, start: int) -> int:
         """End of the run of capitalised name tokens from ``start`` ("Yoon Suk Yeol", "Wi Sung-lac");
         ``start`` if there is none. Title words, honorifics and "The" end the run."""
@@ -832,8 +831,7 @@ class EntityRefiner:
             if (tok.is_alpha and tok.text[0].isupper() and not self.gz.is_title_word(tok.lower_)
                     and tok.lower_ not in self.gz.honorifics and tok.lower_ not in DETERMINERS):
                 i += 1
-            elif (i > start and tok.text in HYPHENS and not doc[i - 1].whitespace_ and not tok.whitespace_
-                  and i + 1 < len(doc) and doc[i + 1].is_alpha and not self.gz.is_combining_form(doc[i + 1])):
+            elif i > start and self._hyphen_continues_name(doc, i):
                 i += 2  # "Sung-lac"
             else:
                 break
@@ -863,9 +861,7 @@ class EntityRefiner:
         out: list[tuple[Mention, list[Mention]]] = []
         taken: set = set()
         # the role nouns found from token attribute arrays: a Python Token per word costs more
-        attrs = doc.to_array([LOWER, IS_LOWER])
-        roles = numpy.flatnonzero((attrs[:, 1] == 1) & numpy.isin(attrs[:, 0], self._role_id_array)).tolist() \
-            if len(doc) else []
+        roles = [i for i in token_indices(doc, LOWER, self._role_ids) if doc[i].is_lower]
         for i in roles:
             tok = doc[i]
             if tok.i in covered:

@@ -29,7 +29,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional
 
-import numpy
 from spacy.attrs import POS
 from spacy.language import Language
 from spacy.parts_of_speech import IDS as POS_IDS
@@ -37,7 +36,7 @@ from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span, Token
 
 from .. import extensions  # noqa: F401  (registers Doc/Span extensions)
-from ..extensions import Relation, doc_text
+from ..extensions import Relation, doc_text, token_indices
 from ..config import stage_options
 from ..resources import read_tsv
 
@@ -143,16 +142,13 @@ def is_verb(token: Token) -> bool:
 
 # the parts of speech of every token ``is_verb`` or ``is_noun`` can be true of ("" = no tag)
 VERB_OR_NOUN_POS = ("VERB", "NOUN", "PROPN", "X", "")
-_VERB_OR_NOUN_POS_IDS = numpy.array([POS_IDS[p] if p else 0 for p in VERB_OR_NOUN_POS], dtype="uint64")
+_VERB_OR_NOUN_POS_IDS = [POS_IDS[p] if p else 0 for p in VERB_OR_NOUN_POS]
 
 
 def verb_or_noun_tokens(doc: Doc) -> Iterable[Token]:
-    """The tokens ``is_verb`` or ``is_noun`` may accept, in order: read from the POS array, so that
-    determiners, prepositions, punctuation... (about half of a text) never become Python Tokens."""
-    if not len(doc):
-        return
-    for i in numpy.flatnonzero(numpy.isin(doc.to_array(POS), _VERB_OR_NOUN_POS_IDS)).tolist():
-        yield doc[i]
+    """The tokens ``is_verb`` or ``is_noun`` may accept, in order: determiners, prepositions,
+    punctuation... (about half of a text) never become Python Tokens."""
+    return (doc[i] for i in token_indices(doc, POS, _VERB_OR_NOUN_POS_IDS))
 
 
 def is_noun(token: Token) -> bool:

@@ -6,7 +6,7 @@ from spacy.attrs import TAG
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from pipeline.extensions import doc_text
+from pipeline.extensions import doc_text, token_indices
 from pipeline.timex.calibration import load_calibrator
 from pipeline.timex.lexicon import load_lexicon
 from pipeline.timex.tagger import check_config, tag_text
@@ -37,10 +37,10 @@ class TimexTagger:
         tokens = None
         if self.cfg["use_tags"] and doc.has_annotation("TAG"):
             # found from the TAG array: a Python Token for every word of the text costs more than the tagging
-            tags = doc.to_array(TAG)
-            tense_tags = [t for t in numpy.unique(tags).tolist() if doc.vocab.strings[t].startswith(TENSE_TAG_PREFIXES)]
+            tense_tags = [t for t in numpy.unique(doc.to_array(TAG)).tolist()
+                          if doc.vocab.strings[t].startswith(TENSE_TAG_PREFIXES)]
             tokens = [(t.idx, t.idx + len(t.text), t.lower_, t.tag_)
-                      for t in (doc[i] for i in numpy.flatnonzero(numpy.isin(tags, tense_tags)).tolist())]
+                      for t in (doc[i] for i in token_indices(doc, TAG, tense_tags))]
         timexes, doc_date = tag_text(doc_text(doc), doc._.published, sentences=sentences, tokens=tokens,
                                      config=self.cfg, lex=self.lex, calibrator=self.calibrator)
         doc._.timexes = list(timexes)
