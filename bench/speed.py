@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
 
     from pipeline.config import load_config
-    from pipeline.nlp import build_nlp, pipe_batch_size
+    from pipeline.nlp import build_nlp, model_batch_chars, pipe_batch_size
     from pipeline.training.convert import conll_document_text, read_conll
 
     cpu = min(os.sched_getaffinity(0))
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> dict:
     documents = read_conll(args.gold)
     texts = [conll_document_text(d)[0] for d in documents]
     words = sum(len(s.words) for d in documents for s in d.sentences)
-    batch_size = pipe_batch_size([len(t) for t in texts], int(config["run"]["model_batch_chars"]))
+    batch_size = pipe_batch_size([len(t) for t in texts], model_batch_chars(config))
     print(f"{len(texts)} documents, {words} words, {batch_size} documents per batch, CPU {cpu}")
     passes = []
     for i in range(args.passes):
