@@ -70,10 +70,12 @@ def main(argv: list[str] | None = None) -> dict:
 
     from pipeline.config import load_config
     from pipeline.nlp import build_nlp, model_batch_chars, pipe_batch_size
+    from pipeline.ops import configure_worker_process
     from pipeline.training.convert import conll_document_text, read_conll
 
     cpu = min(os.sched_getaffinity(0))
     os.sched_setaffinity(0, {cpu})
+    configure_worker_process()  # as in a run worker: BLAS on one thread, array memory reused
     config = load_config(args.config)
     nlp = build_nlp(config)
     documents = read_conll(args.gold)

@@ -198,9 +198,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     _setup_logging(args.verbose, getattr(args, "quiet", False))
     if args.command == "evaluate":
-        from .ops import limit_blas_threads
+        from .ops import configure_worker_process
 
-        limit_blas_threads()  # one CPU's worth, as a run worker (``newsie run`` limits in _init_worker)
+        configure_worker_process()  # set up as a run worker is (``newsie run`` does it in _init_worker)
     try:
         return COMMANDS[args.command](args)
     except (ConfigError, ValueError) as exc:  # config, query and outputs errors are ValueErrors

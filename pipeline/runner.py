@@ -120,9 +120,9 @@ def _init_worker(config_data: dict) -> None:
     if _NLP is not None and _NLP_CONFIG == config_data:
         return
     from .nlp import build_nlp
-    from .ops import limit_blas_threads
+    from .ops import configure_worker_process
 
-    limit_blas_threads()  # a worker is one CPU's worth of work
+    configure_worker_process()  # a worker is one CPU's worth of work
     _NLP = build_nlp(Config(data=config_data))
     _NLP_CONFIG = config_data
 

@@ -1,4 +1,8 @@
 """NewsieOps computes what thinc's NumpyOps computes; models newsie loads run on it."""
+import json
+import subprocess
+import sys
+
 import numpy
 import pytest
 from thinc.api import NumpyOps
@@ -74,6 +78,34 @@ def test_a_run_worker_runs_blas_on_one_thread_and_loading_a_model_leaves_the_set
         config = load_config(overrides={"run": {"model_batch_chars": 12_345}})  # not the cached config
         runner._init_worker(config.data)
         assert blas_threads() == {BLAS_THREADS}
+        assert not numpy._core.multiarray._get_madvise_hugepage()  # keep_array_memory ran too
+
+
+# Allocate and free a 16 MB array 20 times after one warm-up; count the page faults.
+FAULTS_OF_REPEATED_ARRAYS = """
+import json, resource, sys, numpy
+from pipeline.ops import keep_array_memory
+kept = keep_array_memory() if sys.argv[1] == "keep" else None
+numpy.ones(4_000_000, dtype="float32").sum()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(20):
+    numpy.ones(4_000_000, dtype="float32").sum()
+print(json.dumps([kept, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before]))
+"""
+
+
+def faults_of_repeated_arrays(mode: str) -> tuple:
+    out = subprocess.run([sys.executable, "-c", FAULTS_OF_REPEATED_ARRAYS, mode],
+                         capture_output=True, text=True, check=True)
+    return tuple(json.loads(out.stdout))
+
+
+def test_a_worker_process_reuses_the_memory_of_freed_arrays_instead_of_faulting_it_in_again():
+    _, faults_by_default = faults_of_repeated_arrays("default")
+    kept, faults_kept = faults_of_repeated_arrays("keep")
+    assert kept is True
+    assert faults_by_default >= 20 * 8  # each array mapped afresh (8 huge pages or 4,000 small ones)
+    assert faults_kept < 20  # the same heap memory each time
 
 
 @pytest.mark.parametrize("lengths,budget,expected", [
