@@ -24,7 +24,6 @@ matches. If several full names match (two people called Lee), ``surname_policy =
 precedes); ``"frequent"`` picks the one with most mentions so far (ties -> most recent). The two
 full names are never merged with each other.
 """
-from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache

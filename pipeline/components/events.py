@@ -42,7 +42,6 @@ Negation ("did not attack"): skipped by default (config ``negation = "skip"``); 
 Modal/future/planned triggers ("will urge", "scheduled to hold") are kept with
 ``factor:hypothetical``.
 """
-from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path

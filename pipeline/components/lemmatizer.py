@@ -18,7 +18,6 @@ annotation agrees with itself; it is saved with the component
 (``exceptions.json``) and consulted before the rules. A model saved without it
 lemmatizes exactly like spaCy's.
 """
-from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict

@@ -17,7 +17,6 @@ stored with the pipeline (``to_disk``/``from_disk``), so ``spacy.load`` of the
 model directory gives confidences. Later components may re-label or shrink
 spans; they should keep the value.
 """
-from __future__ import annotations
 
 import json
 import math

@@ -21,7 +21,6 @@ before it.
 
 Shared parse helpers here are also used by ``newsie_events``.
 """
-from __future__ import annotations
 
 import bisect
 import re

@@ -5,7 +5,6 @@ running prose glues a headline ("A Strategic Visit Amid Regional Friction")
 into the sentence that follows it; setting sentence starts before the parser
 runs stops that, because spaCy's parser respects boundaries already set.
 """
-from __future__ import annotations
 
 import tomllib
 from pathlib import Path

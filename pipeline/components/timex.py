@@ -1,5 +1,4 @@
 """spaCy component ``newsie_timex``: TIMEX3 tagging and the article's date."""
-from __future__ import annotations
 
 import numpy
 from spacy.attrs import TAG

@@ -330,6 +330,9 @@ def assemble_pipeline(
                 "PER/ORG/LOC/MISC (trained on CoNLL++), plus calibrated mention confidences."
             ),
             "author": "newsie",
+            # The spaCy that assembles and saves the pipeline (the parts keep their own
+            # meta from training, which could name another 3.8 release).
+            "spacy_version": spacy.util.get_minor_version_range(spacy.about.__version__),
             "license": "research use only (CoNLL-2003 / Reuters RCV1 terms); GUM annotations CC BY 4.0; see LICENSES.md",
             "sources": [
                 {
