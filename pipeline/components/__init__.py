@@ -5,7 +5,7 @@ pyproject.toml, so ``spacy.load`` finds them in any environment where newsie
 is installed.
 
 The modules that declare factories do not use ``from __future__ import annotations``:
-confection 0.1 (spaCy 3.8.7's) validates a factory's arguments with a pydantic model built
+confection 0.1 (spaCy 3.8.6's) validates a factory's arguments with a pydantic model built
 from its signature, and cannot resolve annotations kept as strings ("field nlp not yet
 prepared").
 """
