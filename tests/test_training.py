@@ -136,6 +136,16 @@ def test_quick_training_produces_a_loadable_pipeline_with_tagger_parser_ner(tmp_
     assert meta["newsie_training"]["quick"] is True
 
 
+def test_the_shipped_model_declares_a_spacy_range_that_holds_the_installed_spacy():
+    # otherwise every load warns (W095) that the model may not be compatible
+    from spacy.util import is_compatible_version
+
+    from pipeline.training.train import MODEL_NAME, PROJECT_ROOT
+
+    meta = json.loads((PROJECT_ROOT / "pipeline" / "models" / MODEL_NAME / "meta.json").read_text())
+    assert is_compatible_version(spacy.about.__version__, meta["spacy_version"])
+
+
 def test_installing_a_model_replaces_the_old_directory_whole(tmp_path):
     from pipeline.training.train import install_atomically
 
