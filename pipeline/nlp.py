@@ -35,7 +35,9 @@ def pipe_batch_size(text_lengths: Sequence[int], batch_chars: int) -> int:
     The model's arrays grow with its batch. Past a few tens of megabytes every batch maps fresh
     memory from the system and pays a page fault per page, which costs more than larger matrix
     products save: on the CoNLL dev texts (51k words, one CPU) batches of ~80k characters ran at
-    ~9k words/s, the whole text as one batch at ~4k (``run.model_batch_chars``)."""
+    ~9k words/s, the whole text as one batch at ~4k (``run.model_batch_chars``; measured before
+    ``ops.keep_array_memory``, which keeps arrays up to glibc's 32 MB mmap ceiling for reuse but
+    not larger ones: with it, batches of 40k and 80k characters ran alike)."""
     if not text_lengths:
         return 1
     mean = sum(text_lengths) / len(text_lengths)
