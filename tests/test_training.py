@@ -16,6 +16,7 @@ from pipeline.training.convert import (
     conll_to_docbin,
     conllu_document_to_doc,
     conllu_to_docbin,
+    merge_docbins,
     read_conll,
     read_conllu,
 )
@@ -112,7 +113,25 @@ def test_converters_limit_sentences_and_write_docbins(tmp_path):
 
 
 @needs_data
+def test_a_merged_corpus_keeps_what_each_source_leaves_unannotated_missing(tmp_path):
+    # the joint training relies on it: the parser and NER skip documents without heads / entities
+    conll_to_docbin(NER_DEV, tmp_path / "ner.spacy", max_sentences=20)
+    conllu_to_docbin(GUM_TRAIN, tmp_path / "gum.spacy", max_sentences=20)
+    n = merge_docbins([tmp_path / "gum.spacy", tmp_path / "ner.spacy"], tmp_path / "core.spacy")
+    docs = list(DocBin().from_disk(tmp_path / "core.spacy").get_docs(spacy.blank("en").vocab))
+    assert n == len(docs) > 2
+    gum = [d for d in docs if d.has_annotation("DEP")]
+    ner = [d for d in docs if d.has_annotation("ENT_IOB")]
+    assert gum and ner and not set(map(id, gum)) & set(map(id, ner))
+    assert all(d.has_annotation("TAG") and not d.has_annotation("ENT_IOB") for d in gum)
+    assert all(not d.has_annotation("TAG") and not d.has_annotation("DEP") for d in ner)
+    assert any(d.ents for d in ner)
+
+
+@needs_data
 def test_quick_training_produces_a_loadable_pipeline_with_tagger_parser_ner(tmp_path):
+    from spacy.pipeline.tok2vec import Tok2VecListener
+
     from pipeline.training.train import import_mention_confidence, train_model
 
     out = train_model(tmp_path / "model" / "newsie_en_core", DATA, quick=True,
@@ -124,9 +143,11 @@ def test_quick_training_produces_a_loadable_pipeline_with_tagger_parser_ner(tmp_
     for name in ("tok2vec", "tagger", "morphologizer", "parser", "lemmatizer", "ner",
                  "newsie_mention_confidence"):
         assert name in nlp.pipe_names
-    # the NER before the parser (it must not see the parser's sentence boundaries), the
-    # confidences after everything they read
-    assert nlp.pipe_names[0] == "ner" and nlp.pipe_names[-1] == "newsie_mention_confidence"
+    # one encoder: the NER listens to the shared tok2vec, right after it and before the parser
+    # (it must not see the parser's sentence boundaries); the confidences after everything they read
+    assert nlp.pipe_names[:2] == ["tok2vec", "ner"] and nlp.pipe_names[-1] == "newsie_mention_confidence"
+    assert nlp.pipe_names.index("ner") < nlp.pipe_names.index("parser")
+    assert any(isinstance(node, Tok2VecListener) for node in nlp.get_pipe("ner").model.walk())
     doc = nlp("Angela Merkel visited Paris on Monday .")
     assert all(t.tag_ and t.pos_ for t in doc) and doc.has_annotation("DEP")
     assert all(0.0 <= e._.confidence <= 1.0 for e in doc.ents)

@@ -363,3 +363,18 @@ def conllu_to_docbin(
     dest.parent.mkdir(parents=True, exist_ok=True)
     db.to_disk(dest)
     return n
+
+
+def merge_docbins(sources: Iterable[Path], dest: Path, *, vocab: Optional[Vocab] = None) -> int:
+    """Write the documents of ``sources`` (in order) into one ``DocBin``; returns the number of documents.
+
+    What a source does not annotate stays missing in the merged file (a CoNLL document has no
+    tags or heads, a GUM document no entities), which spaCy's components skip in training."""
+    vocab = vocab or Vocab()
+    db = DocBin(store_user_data=False)
+    for src in sources:
+        for doc in DocBin().from_disk(src).get_docs(vocab):
+            db.add(doc)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    db.to_disk(dest)
+    return len(db)

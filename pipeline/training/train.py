@@ -1,11 +1,13 @@
 """The reproducible recipe that builds ``pipeline/models/newsie_en_core``.
 
-1. convert the corpora (CoNLL++ and GUM) to DocBin files,
-2. train the tagger/morphologizer/parser/lemmatizer (``configs/train_parser.cfg``)
-   and the NER (``configs/train_ner.cfg``) in two processes, one core each,
-   each selecting its best checkpoint on the dev set,
-3. assemble one pipeline: the parser pipeline + the sourced NER + the
-   ``newsie_mention_confidence`` component fitted on conllpp_dev,
+1. convert the corpora (CoNLL++ and GUM) to DocBin files and merge each split
+   into one corpus (GUM documents carry tags, morphology and heads, CoNLL++
+   documents entities),
+2. train the tok2vec shared by tagger, morphologizer, parser and NER, the four
+   heads and the lemmatizer jointly (``configs/train_core.cfg``) in one process,
+   selecting the best checkpoint on the merged dev set,
+3. assemble one pipeline: the NER moved right after the tok2vec (before the
+   parser) and the ``newsie_mention_confidence`` component fitted on conllpp_dev,
 4. score it on the dev sets, write meta.json and LICENSES.md, and swap it into
    place atomically.
 
@@ -32,8 +34,8 @@ DEFAULT_WORK_DIR = PROJECT_ROOT / ".train"
 MODEL_NAME = "newsie_en_core"
 MODEL_VERSION = "0.1.0"
 
-# The full recipe's step counts live in configs/train_*.cfg ([training]
-# max_steps, eval_frequency); quick runs override them.
+# The full recipe's step count lives in configs/train_core.cfg ([training]
+# max_steps, eval_frequency); quick runs override it.
 QUICK_STEPS = 12
 GUM_CHUNK_SENTENCES = 10  # training docs of at most 10 sentences
 QUICK_DEV_SENTENCES = 60
@@ -102,6 +104,12 @@ This spaCy pipeline was trained by newsie (`pipeline/training/train.py`) from
 the corpora below only; no pretrained vectors or other external data were used
 (the rule lemmatizer's tables come from `spacy-lookups-data` 1.0.5, MIT).
 
+## Shared encoder (`tok2vec`)
+
+* Trained jointly on the two corpora below (CoNLL++ `conllpp_train.txt` and GUM
+  `train`) with the NER, tagger, morphologizer and parser that read it; its
+  weights derive from both and inherit both sets of terms.
+
 ## Named-entity recognizer (`ner`) and `newsie_mention_confidence`
 
 * Data: CoNLL-2003 English NER, CoNLL++ corrected copy (ZihanWangKi/CrossWeigh):
@@ -112,7 +120,7 @@ the corpora below only; no pretrained vectors or other external data were used
   weights and the gazetteer stored in `newsie_mention_confidence/` are derived
   from this data and inherit these terms.
 
-## Tagger, morphologizer, parser (`tok2vec`, `tagger`, `morphologizer`, `parser`)
+## Tagger, morphologizer, parser (`tagger`, `morphologizer`, `parser`)
 
 * Data: GUM corpus (amir-zeldes/gum), Universal Dependencies v2 CoNLL-U,
   `train` for training and `dev` for model selection; Reddit documents excluded.
@@ -171,7 +179,7 @@ def train_model(
     seed: int = 0,
     log: Callable[[str], None] = print,
     work_dir: Optional[Path] = None,
-    steps: Optional[dict] = None,
+    steps: Optional[int] = None,
 ) -> Path:
     """Build the whole newsie_en_core pipeline into ``output_dir`` and return it.
 
@@ -181,7 +189,7 @@ def train_model(
     every random choice. Scratch files go to ``work_dir`` (default ``.train/``).
     The model directory is replaced atomically.
     """
-    from pipeline.training.convert import conll_to_docbin, conllu_to_docbin
+    from pipeline.training.convert import conll_to_docbin, conllu_to_docbin, merge_docbins
 
     started = time.time()
     output_dir = Path(output_dir)
@@ -209,30 +217,27 @@ def train_model(
     }
     log(f"converted corpora into {corpus}: {counts}")
 
-    # 2. train the two parts, one process (one core) each
+    # 2. one corpus per split, then one training run
     from spacy.util import load_config
 
-    step_plan = {}
-    for part in ("parser", "ner"):
-        cfg = load_config(CONFIG_DIR / f"train_{part}.cfg", interpolate=False)
-        step_plan[part] = QUICK_STEPS if quick else int(cfg["training"]["max_steps"])
-    step_plan.update(steps or {})
-    jobs = {}
-    for part, train_key, dev_key in (("parser", "gum_train", "gum_dev"), ("ner", "ner_train", "ner_dev")):
-        overrides = {
-            "paths.train": str(corpus / f"{train_key}.spacy"),
-            "paths.dev": str(corpus / f"{dev_key}.spacy"),
-            "system.seed": seed,
-            "training.max_steps": step_plan[part],
-        }
-        if quick:
-            overrides["training.eval_frequency"] = max(1, step_plan[part] // 2)
-        jobs[part] = (str(CONFIG_DIR / f"train_{part}.cfg"), str(work / part), overrides, 1)
-    log(f"training parts {list(jobs)} with steps {step_plan} (logs in {work}/<part>)")
+    for split in ("train", "dev"):
+        merge_docbins([corpus / f"gum_{split}.spacy", corpus / f"ner_{split}.spacy"], corpus / f"core_{split}.spacy")
+    cfg = load_config(CONFIG_DIR / "train_core.cfg", interpolate=False)
+    n_steps = steps or (QUICK_STEPS if quick else int(cfg["training"]["max_steps"]))
+    overrides = {
+        "paths.train": str(corpus / "core_train.spacy"),
+        "paths.dev": str(corpus / "core_dev.spacy"),
+        "system.seed": seed,
+        "training.max_steps": n_steps,
+    }
+    if quick:
+        overrides["training.eval_frequency"] = max(1, n_steps // 2)
+    log(f"training {CONFIG_DIR / 'train_core.cfg'} for {n_steps} steps (log in {work}/core)")
     t0 = time.time()
-    with ProcessPoolExecutor(max_workers=2, mp_context=get_context("spawn")) as pool:
-        futures = {part: pool.submit(_train_part, *args) for part, args in jobs.items()}
-        best = {part: Path(f.result()) for part, f in futures.items()}
+    # a process of its own: one BLAS thread, and the training's memory is returned when it ends
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        best = Path(pool.submit(_train_part, str(CONFIG_DIR / "train_core.cfg"), str(work / "core"),
+                                overrides, 1).result())
     train_seconds = time.time() - t0
     log(f"trained in {train_seconds:.0f}s: {best}")
 
@@ -241,27 +246,27 @@ def train_model(
         "quick": quick,
         "max_sentences": max_sentences,
         "seed": seed,
-        "steps": step_plan,
+        "steps": n_steps,
         "sentences": counts,
         "train_seconds": round(train_seconds, 1),
     }
-    assemble_pipeline(best["parser"], best["ner"], corpus, output_dir, info=info, log=log)
+    assemble_pipeline(best, corpus, output_dir, info=info, log=log)
     log(f"installed {output_dir} in {time.time() - started:.0f}s total")
     return output_dir
 
 
 def assemble_pipeline(
-    parser_model: Path,
-    ner_model: Path,
+    trained_model: Path,
     corpus: Path,
     output_dir: Path,
     *,
     info: dict,
     log: Callable[[str], None] = print,
 ) -> Path:
-    """Join the trained parts into one pipeline, fit the mention confidences on the
-    NER dev set, score on both dev sets, write meta.json/LICENSES.md and install
-    the directory atomically at ``output_dir``."""
+    """Make the trained pipeline newsie's: the NER right after the tok2vec, the mention
+    confidences fitted on the NER dev set and the lemma exceptions on GUM train; score
+    on both dev sets, write meta.json/LICENSES.md and install the directory atomically
+    at ``output_dir``."""
     import numpy
     import spacy
     from spacy.tokens import DocBin
@@ -269,14 +274,14 @@ def assemble_pipeline(
     started = time.time()
     ece = import_mention_confidence().ece
     # 3. assemble
-    nlp = spacy.load(parser_model)
-    ner_nlp = spacy.load(ner_model)
-    # The NER (own tok2vec) runs first: spaCy's NER never crosses a sentence start, and
+    # The NER runs before the parser: spaCy's NER never crosses a sentence start, and
     # the parser's boundaries are wrong often enough to cut names ("Naina | Yeltsin is
     # recovering"); before the parser it sees only boundaries newsie_structure sets at
     # line starts, which no name crosses (+1.1 F1 on conllpp_dev). The confidences
     # come last: their sentence-initial feature reads the parser's boundaries.
-    nlp.add_pipe("ner", source=ner_nlp, first=True)
+    order = [n for n in spacy.load(trained_model).pipe_names if n != "ner"]
+    order.insert(order.index("tok2vec") + 1, "ner")
+    nlp = spacy.load(trained_model, config={"nlp": {"pipeline": order}})
     conf = nlp.add_pipe("newsie_mention_confidence", last=True)
     ner_train_docs = list(DocBin().from_disk(corpus / "ner_train.spacy").get_docs(nlp.vocab))
     ner_dev_docs = list(DocBin().from_disk(corpus / "ner_dev.spacy").get_docs(nlp.vocab))
@@ -325,9 +330,10 @@ def assemble_pipeline(
             "lang": "en",
             "version": MODEL_VERSION,
             "description": (
-                "newsie's own English pipeline: tagger (XPOS), morphologizer (UPOS+FEATS), "
-                "dependency parser, rule lemmatizer (trained on GUM) and NER with raw CoNLL labels "
-                "PER/ORG/LOC/MISC (trained on CoNLL++), plus calibrated mention confidences."
+                "newsie's own English pipeline: one tok2vec shared by the tagger (XPOS), "
+                "morphologizer (UPOS+FEATS) and dependency parser (trained on GUM) and the NER with "
+                "raw CoNLL labels PER/ORG/LOC/MISC (trained on CoNLL++), all trained jointly; rule "
+                "lemmatizer; calibrated mention confidences."
             ),
             "author": "newsie",
             # The spaCy that assembles and saves the pipeline (the parts keep their own
@@ -339,13 +345,13 @@ def assemble_pipeline(
                     "name": "CoNLL-2003 English NER (CoNLL++ corrected copy)",
                     "url": "https://github.com/ZihanWangKi/CrossWeigh",
                     "license": "research use only, Reuters RCV1 terms",
-                    "used_for": "ner, newsie_mention_confidence; train=conllpp_train.txt, dev=conllpp_dev.txt",
+                    "used_for": "tok2vec (with GUM), ner, newsie_mention_confidence; train=conllpp_train.txt, dev=conllpp_dev.txt",
                 },
                 {
                     "name": "GUM corpus (Universal Dependencies v2 CoNLL-U, Reddit documents excluded)",
                     "url": "https://github.com/amir-zeldes/gum",
                     "license": "annotations CC BY 4.0; texts licensed per genre (see LICENSE.txt of the corpus)",
-                    "used_for": "tok2vec, tagger, morphologizer, parser; train=gum/train, dev=gum/dev",
+                    "used_for": "tok2vec (with CoNLL++), tagger, morphologizer, parser; train=gum/train, dev=gum/dev",
                 },
                 {
                     "name": "spacy-lookups-data 1.0.5 (lemma_rules, lemma_index, lemma_exc)",
