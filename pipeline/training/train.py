@@ -222,7 +222,8 @@ def train_model(
 
     for split in ("train", "dev"):
         merge_docbins([corpus / f"gum_{split}.spacy", corpus / f"ner_{split}.spacy"], corpus / f"core_{split}.spacy")
-    cfg = load_config(CONFIG_DIR / "train_core.cfg", interpolate=False)
+    config_path = CONFIG_DIR / "train_core.cfg"
+    cfg = load_config(config_path, interpolate=False)
     n_steps = steps or (QUICK_STEPS if quick else int(cfg["training"]["max_steps"]))
     overrides = {
         "paths.train": str(corpus / "core_train.spacy"),
@@ -232,12 +233,11 @@ def train_model(
     }
     if quick:
         overrides["training.eval_frequency"] = max(1, n_steps // 2)
-    log(f"training {CONFIG_DIR / 'train_core.cfg'} for {n_steps} steps (log in {work}/core)")
+    log(f"training {config_path} for {n_steps} steps (log in {work}/core)")
     t0 = time.time()
     # a process of its own: one BLAS thread, and the training's memory is returned when it ends
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-        best = Path(pool.submit(_train_part, str(CONFIG_DIR / "train_core.cfg"), str(work / "core"),
-                                overrides, 1).result())
+        best = Path(pool.submit(_train_part, str(config_path), str(work / "core"), overrides, 1).result())
     train_seconds = time.time() - t0
     log(f"trained in {train_seconds:.0f}s: {best}")
 
@@ -279,7 +279,9 @@ def assemble_pipeline(
     # recovering"); before the parser it sees only boundaries newsie_structure sets at
     # line starts, which no name crosses (+1.1 F1 on conllpp_dev). The confidences
     # come last: their sentence-initial feature reads the parser's boundaries.
-    order = [n for n in spacy.load(trained_model).pipe_names if n != "ner"]
+    # the order comes from the saved config (loading the pipeline just to read it would load it twice)
+    saved_order = spacy.util.load_config(Path(trained_model) / "config.cfg")["nlp"]["pipeline"]
+    order = [n for n in saved_order if n != "ner"]
     order.insert(order.index("tok2vec") + 1, "ner")
     nlp = spacy.load(trained_model, config={"nlp": {"pipeline": order}})
     conf = nlp.add_pipe("newsie_mention_confidence", last=True)
