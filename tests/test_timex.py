@@ -242,3 +242,15 @@ def test_tbaq_smoke_relaxed_f1_above_floor(tmp_path):
     assert r["relaxed"]["f1"] >= 0.85
     assert r["value"]["f1"] >= 0.6
     assert 0.0 <= r["ece"] <= 1.0
+
+
+def test_the_scorer_reads_unpadded_gold_week_numbers_as_iso_weeks(tmp_path):
+    from pipeline.evaluate.timex import read_tml
+
+    tml = ('<TimeML><DCT><TIMEX3 tid="t0" type="DATE" value="2000-02-16" functionInDocument="CREATION_TIME">'
+           '02/16/2000</TIMEX3></DCT><TEXT>He wrote <TIMEX3 tid="t1" type="DATE" value="2000-W7">earlier this '
+           'week</TIMEX3> and <TIMEX3 tid="t2" type="DATE" value="2000-W12">in March</TIMEX3>.</TEXT></TimeML>')
+    (tmp_path / "a.tml").write_text(tml)
+    doc = read_tml(tmp_path / "a.tml")
+    assert doc["dct"] == "2000-02-16"
+    assert [(v, t) for _, _, _, v, t in doc["timexes"]] == [("2000-W07", "earlier this week"), ("2000-W12", "in March")]

@@ -381,3 +381,72 @@ def test_then_current_is_a_past_reference():
 def test_each_month_or_season_is_a_set(text, surface, value):
     t = tags(text, "1998-03-22")[surface]
     assert (t.type, t.value) == ("SET", value)
+
+
+# ---------------------------------------------------------------- session 8 (TBAQ audit)
+@pytest.mark.parametrize("text,surface,published,value", [
+    # a past perfect over a plan looks back, even after a later explicit date
+    ("The bid was extended to Nov. 16. It had been due to expire Friday evening.", "Friday evening",
+     "1989-10-30", "1989-10-27"),
+    # an extension through a month looks ahead
+    ("A group of lenders has extended the company up to $90 million in revolving loans through January.",
+     "January", "1989-10-30", "1990-01"),
+    # "would be" is the future of a past report
+    ("Castro said the father would be traveling to the United States Thursday with his wife.", "Thursday",
+     "2000-04-05", "2000-04-06"),
+    # a leading time adverbial dates the report that follows it
+    ("In September, it announced plans to acquire the tropical fruit business.", "September", "1989-10-30",
+     "1989-09"),
+], ids=["past-perfect-plan", "extended-through", "would-be", "leading-adverbial-of-a-report"])
+def test_the_clause_around_an_expression_sets_its_direction(text, surface, published, value):
+    assert value_of(text, surface, published) == value
+
+
+def test_one_day_after_a_modal_is_an_indefinite_future():
+    t = tags("Islam will one day be the second largest religion in the country.", "1998-03-03")["one day"]
+    assert (t.type, t.value) == ("DATE", "FUTURE_REF")
+
+
+def test_a_bare_clock_time_takes_the_day_named_in_its_sentence():
+    text = "The blast in Nairobi occurred at about 10:35 a.m. (0735 GMT) Friday, toppling a building."
+    assert value_of(text, "at about 10:35 a.m.", "1998-08-08") == "1998-08-07T10:35"
+
+
+def test_recent_units_are_vague_durations():
+    t = tags("Lenders have grown nervous in recent months.", "1989-10-30")["recent months"]
+    assert (t.type, t.value) == ("DURATION", "PXM")
+
+
+def test_a_year_earlier_compares_with_the_longer_period_named_last():
+    text = ("Net rose 8% in the third quarter. For the nine months, the company posted earnings of "
+            "$18.9 million, compared with a loss of $9.7 million a year earlier.")
+    assert value_of(text, "a year earlier", "1989-10-26") == "1988"
+    text = "For the nine months, net fell. In the third quarter, net rose 8% from a year earlier."
+    assert value_of(text, "a year earlier", "1989-10-26") == "1988-Q3"
+
+
+@pytest.mark.parametrize("surface", ["the corresponding period last year", "last year's quarter",
+                                     "the quarter a year ago"])
+def test_the_year_ago_period_is_the_reported_quarter_a_year_back(surface):
+    text = f"Net fell in the third quarter. Sales were $3 million, up from $2 million in {surface}."
+    assert value_of(text, surface, "1989-11-01") == "1988-Q3"
+
+
+def test_several_years_ago_is_a_year_even_in_an_earnings_report():
+    text = "Net rose 8% in the third quarter. The company sold the stake five years ago."
+    assert value_of(text, "five years ago", "1989-10-26") == "1984"
+
+
+@pytest.mark.parametrize("text,surface", [
+    ("Gonzalez said on CBS's ''60 Minutes'' that they were abusing him.", "Minutes"),
+    ('Secretary of State James Baker, speaking on ABC News\' "This Week," said the request helps.', "This Week"),
+    ("The poster showed Gary Cooper from the film ``High Noon.''", "Noon"),
+    ("This is VOA Today.", "Today"),
+])
+def test_capitalised_words_inside_a_sentence_are_titles_not_times(text, surface):
+    assert surface not in tags(text, "1999-03-12")
+
+
+def test_a_capitalised_time_word_starting_a_sentence_is_still_a_time():
+    assert value_of('He said: "Today we begin." This week, it ended.', "This week", "1999-03-12") == "1999-W10"
+    assert value_of('He said: "Today we begin."', "Today", "1999-03-12") == "1999-03-12"

@@ -60,8 +60,17 @@ def read_tml(path: Path) -> dict:
     seg = _decode(body[pos:])
     out.append(seg)
     text = "".join(out)
-    timexes = [(s, e, t, v, text[s:e]) for s, e, t, v, _ in timexes]
+    timexes = [(s, e, t, canonical_value(v), text[s:e]) for s, e, t, v, _ in timexes]
     return {"text": text, "dct": dct, "timexes": sorted(timexes)}
+
+
+_UNPADDED_WEEK = re.compile(r"(?<=-W)(\d)(?!\d)")
+
+
+def canonical_value(value: Optional[str]) -> Optional[str]:
+    """A gold TIMEX3 value in canonical form: week numbers zero-padded as ISO 8601 and TIMEX3 write them
+    (TBAQ has "2000-W7" in a few places, which no correct value can equal)."""
+    return _UNPADDED_WEEK.sub(r"0\1", value) if value else value
 
 
 def _decode(s: str) -> str:

@@ -107,7 +107,32 @@ def _ok(m: re.Match, rule, text: str, lex: Lexicon) -> bool:
     if rule.kind == "time":
         if g.get("hour") is not None and g.get("ampm") and int(g["hour"]) > 12:
             return False
+    if rule.kind in TITLE_CHECKED_KINDS and _title_cased(m, text, lex):
+        return False
     return True
+
+
+# kinds made of words that are lower case in running text: capitalised inside a sentence they are a name
+TITLE_CHECKED_KINDS = frozenset(("ref", "rel_day", "rel_unit", "vague_duration", "time", "pod", "duration",
+                                 "past_unit", "frequency", "rate"))
+_TITLE_WORD = re.compile(r"[A-Za-z]+")
+_SENTENCE_START_BEFORE = re.compile(r"(?:^|[.!?:;\"'`“‘(\[_\n-])\s*$")
+
+
+def _title_cased(m: re.Match, text: str, lex: Lexicon) -> bool:
+    """A capitalised word of the expression that does not begin a sentence and is not itself a name
+    ("ABC's ``This Week''", "CBS's ``60 Minutes''", "High Noon", "VOA Today"): a title, not a time."""
+    for w in _TITLE_WORD.finditer(m.group(0)):
+        word = w.group(0)
+        if not word[0].isupper() or (len(word) > 1 and word.isupper()):
+            continue
+        low = word.lower()
+        if low in lex.months or low in lex.weekdays or low in lex.holiday_words:
+            continue
+        start = m.start() + w.start()
+        if not _SENTENCE_START_BEFORE.search(text, max(0, start - 3), start):
+            return True
+    return False
 
 
 # a number, possibly with a unit or a counted noun ("$55", "700 seats", "$2 million", "fifty thousand CDs"),

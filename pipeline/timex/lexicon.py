@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Optional
 
@@ -44,6 +44,13 @@ class Lexicon:
     abbrev_need_period: frozenset
     tense: dict
     rules: tuple  # tuple[Rule, ...]
+    # earnings-report periods: compiled regexes "quarter" and "longer" (see lexicon.toml [periods])
+    periods: dict = field(default_factory=dict)
+
+    @cached_property
+    def holiday_words(self) -> frozenset:
+        """Words of holiday names ("christmas", "day", "eve" ...), which are capitalised in running text."""
+        return frozenset(w for name in self.holidays for w in re.findall(r"[a-z]+", name))
 
     def number(self, text: str) -> Optional[float]:
         """Parse a number written in digits or words ("twenty-five", "2 1/2")."""
@@ -389,4 +396,5 @@ def load_lexicon(data_dir: Optional[str] = None) -> Lexicon:
         abbrev_need_period=frozenset(lex["abbrev_need_period"]["words"]),
         tense=lex["tense"],
         rules=tuple(rules),
+        periods={k: re.compile(v, re.IGNORECASE) for k, v in lex.get("periods", {}).items()},
     )

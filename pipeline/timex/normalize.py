@@ -269,7 +269,8 @@ def shift(anchor: date, n: int, letter: str, ctx: Optional[Context], pos: int) -
         y = anchor.year + q // 4
         return f"{y:04d}-Q{q % 4 + 1}", "quarter"
     if letter == "Y":
-        if ctx and ctx.last_quarter and 0 <= pos - ctx.last_quarter_pos <= QUARTER_REACH_CHARS:
+        # "a year ago" in an earnings report compares with the reported quarter; "five years ago" does not
+        if abs(n) == 1 and ctx and ctx.last_quarter and 0 <= pos - ctx.last_quarter_pos <= QUARTER_REACH_CHARS:
             qy, qq = ctx.last_quarter.split("-Q")
             return f"{int(qy) + n:04d}-Q{qq}", "quarter"
         return f"{anchor.year + n:04d}", "year"
@@ -438,6 +439,9 @@ def _quarter_ref(cand, g, anchor, direction, ctx, lex):
         year = int(g["year"])
         if ctx and ctx.last_quarter and cand.start - ctx.last_quarter_pos < QUARTER_REACH_CHARS:
             return _norm("DATE", f"{year:04d}-Q{ctx.last_quarter.split('-Q')[1]}", cand, True)
+        if (g.get("qunit") or "").lower() == "quarter" and anchor is not None:
+            # no quarter reported yet: the last one completed at the article date, as for "the quarter"
+            return _norm("DATE", f"{year:04d}-Q{((anchor.month - 1) // 3 - 1) % 4 + 1}", cand, True)
         return _norm("DATE", f"{year:04d}", cand, False)
     if ctx and ctx.last_quarter and cand.start - ctx.last_quarter_pos < 3000:
         value = ctx.last_quarter
@@ -586,9 +590,6 @@ def _duration(cand, g, anchor, direction, ctx, lex, vague=False):
 
 
 def _vague_duration(cand, g, anchor, direction, ctx, lex):
-    drel = _rel(g, "drel")
-    if drel in ("recent",):
-        return _norm("DATE", "PAST_REF", cand, False)
     ago = (g.get("ago") or "").strip().lower()
     if ago:
         return _norm("DATE", "PAST_REF" if ago in ("ago", "earlier") else "FUTURE_REF", cand, False)
@@ -766,7 +767,7 @@ def _holiday(cand, g, anchor, direction, ctx, lex):
 
 
 def _year_earlier(cand, g, anchor, direction, ctx, lex):
-    qunit = " ".join((g.get("qunit") or "").lower().split())
+    qunit = " ".join((g.get("qunit") or g.get("qunit2") or "").lower().split())
     if qunit in ("nine months", "six months"):
         return _norm("DURATION", "P9M" if qunit.startswith("nine") else "P6M", cand, False)
     if ctx and ctx.last_quarter and (qunit in ("quarter", "period") or cand.start - ctx.last_quarter_pos <= 400):

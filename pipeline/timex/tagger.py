@@ -1,17 +1,18 @@
 """Tag a text: detect, infer the article date, anchor and normalize."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Optional, Sequence
 
 from ..config import stage_options
 from ..extensions import DocumentDate, Timex
-from .anchor import resolve_anchor
+from .anchor import Anchor, resolve_anchor
 from .calibration import Calibrator, load_calibrator
 from .detect import find_candidates
 from .document_date import Evidence, infer_document_date, partial_evidence
 from .lexicon import Lexicon, load_lexicon
-from .normalize import Context, is_absolute, normalize
+from .normalize import Context, bounds, is_absolute, normalize
 from .tense import direction_of, sentence_spans, tense_at
 
 DEFAULTS = {
@@ -120,6 +121,8 @@ def tag_text(text: str, published: Optional[str] = None, *,
             direction = None if anchor.source == "context" and c.kind != "duration" else direction_of(tense)
             ctx = Context(last_q, last_q_pos, last_abs, last_abs_gran) if last_q or doc_q is None \
                 else Context(doc_q, c.start, last_abs, last_abs_gran)
+            if ctx.last_quarter and _longer_period_named(text, spans, si, c.start, c.end, lex):
+                ctx = ctx._replace(last_quarter=None)
             norm = normalize(c, anchor.date, direction, ctx, lex)
             if norm is not None and direction is None and anchor.source == "context" and norm.begin:
                 # the nearest reading must still respect the tense against the article date
@@ -128,6 +131,12 @@ def tag_text(text: str, published: Optional[str] = None, *,
                 nb = parse_published(norm.begin)
                 if nb is not None and ((tdir == "past" and nb > limit) or (tdir == "future" and nb < limit)):
                     norm = normalize(c, anchor.date, tdir, ctx, lex) or norm
+                    nb = parse_published(norm.begin)
+                    if dd is not None and nb is not None and ((tdir == "past" and nb > dd) or (tdir == "future" and nb < dd)):
+                        # the narrative date lies on the other side of the article date ("extended to Nov. 16.
+                        # It had been due to expire Friday"): the tense's reading from the article date
+                        anchor = Anchor(dd, {"metadata": "published", "inferred": "inferred"}.get(doc_date.source))
+                        norm = normalize(c, dd, tdir, ctx, lex) or norm
             if norm is not None and not norm.uses_anchor:
                 anchor = None
         if norm is None:
@@ -153,11 +162,50 @@ def tag_text(text: str, published: Optional[str] = None, *,
         if conf < cfg["min_confidence"]:
             continue
         out.append((Timex(norm.start, norm.end_char, text[norm.start:norm.end_char], norm.type, norm.value,
-                          norm.begin, norm.end, norm.granularity, anc, src, conf), c.rule))
+                          norm.begin, norm.end, norm.granularity, anc, src, conf), c.rule, si, _bare_clock(c, ab)))
+    out = _date_bare_clock_times(out)
     out.sort(key=lambda t: (t[0].start_char, t[0].end_char))
     if with_rules:
         return [t for t, _ in out], [r for _, r in out]
     return [t for t, _ in out], doc_date
+
+
+def _longer_period_named(text: str, spans: list, si: int, pos: int, end: int, lex: Lexicon) -> bool:
+    """Whether the last reporting period named in this sentence or the one before, up to ``pos``, is
+    longer than a quarter ("For the nine months, ... a year earlier"); the expression is text[pos:end]."""
+    window = text[spans[max(0, si - 1)][0]:pos]
+    if lex.periods.get("quarter") is not None and lex.periods["quarter"].search(text, pos, end):
+        return False  # "the comparable year-ago quarter" names its period itself
+    last = {}
+    for key in ("quarter", "longer"):
+        rx = lex.periods.get(key)
+        last[key] = max((m.start() for m in rx.finditer(window)), default=-1) if rx else -1
+    return last["longer"] > last["quarter"]
+
+
+def _bare_clock(c, ab) -> bool:
+    """A clock time with no day of its own ("at about 10:35 a.m.")."""
+    return ab is None and c.kind == "time" and not any(c.groups.get(k) for k in ("weekday", "relday", "month", "day"))
+
+
+def _date_bare_clock_times(out: list) -> list:
+    """(Timex, rule) pairs; a bare clock time takes the day named in its sentence ("occurred at about 10:35 a.m.
+    (0735 GMT) Friday"), instead of the article date it was resolved against."""
+    days: dict[int, list[Timex]] = {}
+    for t, rule, si, bare in out:
+        if t.type == "DATE" and t.granularity == "day" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", t.value):
+            days.setdefault(si, []).append(t)
+    result = []
+    for t, rule, si, bare in out:
+        same = days.get(si, [])
+        if bare and len({d.value for d in same}) == 1 and "T" in t.value and t.value[:10] != same[0].value:
+            day = same[0]
+            value = day.value + t.value[10:]
+            b, e, _ = bounds(value)
+            t = t._replace(value=value, begin=b, end=e, anchor=day.anchor or t.anchor,
+                           anchor_source=day.anchor_source if day.anchor else t.anchor_source)
+        result.append((t, rule))
+    return result
 
 
 def _reported_quarter(norm, dd: Optional[date], tense: Optional[str], ended: bool = False) -> bool:

@@ -16,6 +16,8 @@ _ABBREV = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Sen|Rep|Gov|Gen|Col|Lt|Sgt|Capt|Prof|Jr|Sr|Inc|Corp|Co|Ltd|No|Jan|Feb|Mar|Apr|Jun|Jul|"
     r"Aug|Sept|Sep|Oct|Nov|Dec|Mon|Tue|Tues|Wed|Thu|Thurs|Fri|Sat|Sun|vs|U\.S|U\.N|[A-Z])\.)$"
 )
+# "at 10:35 a.m. (0735 GMT) Friday": a clock abbreviation before a parenthesis or a number ends no sentence
+_CLOCK_ABBREV = re.compile(r"\b[ap]\.m\.\s+[(\d]")
 _WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
 # a past participle right after these is a passive ("will be named"), not a past-tense cue; the past-list
 # words that are adverbs are cues whatever comes before them
@@ -24,6 +26,8 @@ _PAST_ADVERBS = frozenset(("ago", "yesterday", "earlier", "last"))
 # the verb governing a temporal adverbial mostly precedes it ("will double its flights by August in the search
 # for markets untouched by ..."); a cue after the expression counts as this many times farther away
 AFTER_WEIGHT = 2.0
+# how far back (characters) the lexicon's "..._before" regexes look from an expression
+BEFORE_WINDOW = 100
 
 
 def _distance(a: int, b: int, tstart: int, tend: int) -> float:
@@ -37,7 +41,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     start = 0
     for m in _SENT_END.finditer(text):
-        if m.group(0).startswith("\n") or not _ABBREV.search(text[max(0, m.start() - 8):m.start()]):
+        if m.group(0).startswith("\n") or not (_ABBREV.search(text[max(0, m.start() - 8):m.start()])
+                                               or _CLOCK_ABBREV.search(text, max(0, m.start() - 5), m.end() + 1)):
             if m.start() > start:
                 spans.append((start, m.start()))
             start = m.end()
@@ -106,19 +111,35 @@ def tense_at(text: str, sent: tuple[int, int], tstart: int, tend: int, lex: Lexi
     s, e = sent
     for key, tense in (("reporting_before", "past"), ("past_before", "past"), ("future_before", "future")):
         rep = _before_regex(lex, key)
-        if rep is not None and rep.search(text, max(s, tstart - 40), tstart):
+        if rep is not None and rep.search(text, max(s, tstart - BEFORE_WINDOW), tstart):
             return tense
+    lead = _before_regex(lex, "clause_lead")
+    after = _before_regex(lex, "reporting_after")
+    if lead is not None and after is not None and lead.fullmatch(text, s, tstart) and after.match(text, tend, e):
+        # "In September, it announced ...", "On Friday, the ministry said ...": a leading time adverbial
+        # dates the report itself
+        return "past"
     cues: list[tuple[int, str]] = []  # (distance, tense)
     reporting = _cues(lex)[6]
     seg = text[s:e]
+    # a past perfect over a plan ("had been due to expire Friday", "had been scheduled to"): the plan was
+    # for a time now past; the future word inside it is no cue
+    masked: list[tuple[int, int]] = []
+    past_phrases = _before_regex(lex, "past_phrases")
+    if past_phrases is not None:
+        for m in past_phrases.finditer(seg):
+            a, b = s + m.start(), s + m.end()
+            if not (tstart <= a < tend):
+                masked.append((a, b))
+                cues.append((_distance(a, b, tstart, tend), "past"))
     for m in _phrase_regex(lex).finditer(seg):
         pos = s + m.start()
-        if tstart <= pos < tend:
+        if tstart <= pos < tend or any(a <= pos < b for a, b in masked):
             continue
         cues.append((_distance(pos, s + m.end(), tstart, tend), "future"))
     if tokens:
         for (a, b, lw, tag) in tokens:
-            if b <= s or a >= e or (tstart <= a < tend) or lw in reporting:
+            if b <= s or a >= e or (tstart <= a < tend) or lw in reporting or any(x <= a < y for x, y in masked):
                 continue
             if tag == "MD":
                 t = "future" if lw in ("will", "'ll", "shall", "wo") else None
@@ -138,7 +159,7 @@ def tense_at(text: str, sent: tuple[int, int], tstart: int, tend: int, lex: Lexi
             a, b = s + m.start(), s + m.end()
             word, before = m.group(0), prev
             prev = word.lower()
-            if tstart <= a < tend:
+            if tstart <= a < tend or any(x <= a < y for x, y in masked):
                 continue
             t = _word_cue(word, lex)
             if t == "past" and before in _PASSIVE_AUX and prev not in _PAST_ADVERBS:
