@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
         p = esub.add_parser(name, help=help_text)
         p.add_argument("--gold", type=Path, required=True, help=gold_help)
         p.add_argument("--config", type=Path, default=None, help="TOML config (model and stages)")
+        if name == "timex":
+            p.add_argument("--errors", type=Path, default=None,
+                           help="also write every error (wrong value, spurious, missed) as CSV rows to this file")
     report = sub.add_parser("report", help="write a self-contained HTML report of the outputs",
                             description="One report.html (no network needed): corpus summary, articles with "
                                         "entities and dates highlighted, event timeline, entities, event clusters.")
@@ -158,7 +161,10 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     elif args.what == "parser":
         from .evaluate.parser import evaluate_parser as evaluate
     else:
-        from .evaluate.timex import evaluate_timex as evaluate
+        from .evaluate.timex import evaluate_timex
+
+        evaluate_timex(args.gold, config, errors_csv=args.errors)
+        return 0
     evaluate(args.gold, config)
     return 0
 

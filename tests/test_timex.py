@@ -254,3 +254,40 @@ def test_the_scorer_reads_unpadded_gold_week_numbers_as_iso_weeks(tmp_path):
     doc = read_tml(tmp_path / "a.tml")
     assert doc["dct"] == "2000-02-16"
     assert [(v, t) for _, _, _, v, t in doc["timexes"]] == [("2000-W07", "earlier this week"), ("2000-W12", "in March")]
+
+
+def test_the_scorer_lists_wrong_values_spurious_and_missed_expressions(tmp_path):
+    import csv
+
+    from pipeline.evaluate.timex import evaluate_timex
+
+    gold_dir = tmp_path / "gold"
+    gold_dir.mkdir()
+    tml = ('<TimeML><DCT><TIMEX3 tid="t0" type="DATE" value="2000-01-05" functionInDocument="CREATION_TIME">'
+           '01/05/2000</TIMEX3></DCT><TEXT>He left <TIMEX3 tid="t1" type="DATE" value="1999-12-27">Monday'
+           '</TIMEX3>. The <TIMEX3 tid="t2" type="DATE" value="XXXX">era</TIMEX3> ended; now it rains.'
+           '</TEXT></TimeML>')
+    (gold_dir / "a.tml").write_text(tml)
+    out = tmp_path / "errors.csv"
+    r = evaluate_timex(gold_dir, log=lambda *a: None, errors_csv=out)
+    rows = list(csv.DictReader(out.open()))
+    got = {(row["kind"], row["gold_text"], row["text"]) for row in rows}
+    assert got == {("value", "Monday", "Monday"), ("missed", "era", ""), ("spurious", "", "now")}
+    value_row = next(row for row in rows if row["kind"] == "value")
+    assert (value_row["file"], value_row["gold_value"], value_row["value"]) == ("a.tml", "1999-12-27", "2000-01-03")
+    assert "[[Monday]]" in value_row["context"]
+    assert r["errors"] == {"value": 1, "missed": 1, "spurious": 1}
+
+
+def test_newsie_evaluate_timex_writes_the_error_list_it_is_asked_for(tmp_path, capsys):
+    from pipeline.cli import main
+
+    gold_dir = tmp_path / "gold"
+    gold_dir.mkdir()
+    (gold_dir / "a.tml").write_text(
+        '<TimeML><DCT><TIMEX3 tid="t0" type="DATE" value="2000-01-05" functionInDocument="CREATION_TIME">x'
+        '</TIMEX3></DCT><TEXT>He left <TIMEX3 tid="t1" type="DATE" value="1999-12-27">Monday</TIMEX3>.</TEXT>'
+        '</TimeML>')
+    assert main(["evaluate", "timex", "--gold", str(gold_dir), "--errors", str(tmp_path / "e.csv")]) == 0
+    assert "errors: 1 rows" in capsys.readouterr().out
+    assert (tmp_path / "e.csv").read_text().splitlines()[0].startswith("file,kind,start_char")

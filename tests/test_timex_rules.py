@@ -450,3 +450,37 @@ def test_capitalised_words_inside_a_sentence_are_titles_not_times(text, surface)
 def test_a_capitalised_time_word_starting_a_sentence_is_still_a_time():
     assert value_of('He said: "Today we begin." This week, it ended.', "This week", "1999-03-12") == "1999-W10"
     assert value_of('He said: "Today we begin."', "Today", "1999-03-12") == "1999-03-12"
+
+
+@pytest.mark.parametrize("text,surface,published,value", [
+    ("By mid afternoon, official sources were saying the forces had moved.", "mid afternoon", "1998-03-06",
+     "1998-03-06TAF"),
+    ("In London at mid-afternoon yesterday, the shares were up.", "mid-afternoon yesterday", "1989-11-02",
+     "1989-11-01TAF"),
+    ("It has increased from the low levels of the early summer.", "the early summer", "1989-10-26", "1989-SU"),
+    ("We don't minimize the challenges of the near term.", "the near term", "1989-10-30", "FUTURE_REF"),
+    ("It doesn't bode well for coming quarters.", "coming quarters", "1989-10-26", "FUTURE_REF"),
+    ("We're there to stay for a fairly lengthy period.", "a fairly lengthy period", "1990-08-16", "PXX"),
+    ("They will have to live without it for a while.", "a while", "1998-01-11", "PXX"),
+    ("In Saudi Arabia, today is the eighth day of Desert Shield.", "the eighth day", "1990-08-15", "1990-08-15"),
+    ("It's the second day of an offensive by the security forces.", "the second day", "1998-03-06",
+     "1998-03-06"),
+    ("The rights will terminate on Nov. 30. Until then, the stock remains convertible.", "then", "1989-10-26",
+     "1989-11-30"),
+    ("''This father will leave at 4 in the morning (4 a.m. EDT Thursday),'' Castro said.", "4 in the morning",
+     "2000-04-05", "2000-04-06T04:00"),
+    ("The day before last Tuesday's hearing, Manuel went to the house.", "day before last Tuesday",
+     "2000-02-24", "2000-02-21"),
+], ids=["mid-afternoon", "mid-afternoon-yesterday", "early-season", "near-term", "coming-quarters",
+        "lengthy-period", "a-while", "ordinal-day-today", "its-the-second-day", "until-then",
+        "clock-in-the-morning", "day-before-a-day"])
+def test_expressions_found_missing_in_the_tbaq_audit(text, surface, published, value):
+    assert value_of(text, surface, published) == value
+
+
+def test_the_early_hours_of_a_day_are_not_a_duration():
+    assert "hours" not in tags("The FBI arrested him in the early hours of Thursday morning.", "1999-10-08")
+
+
+def test_since_then_is_left_untagged_as_in_timebank():
+    assert "then" not in tags("He was arrested on Nov. 3. Since then, he has refused to talk.", "1999-12-01")

@@ -224,8 +224,58 @@ def fit_calibration(gold_dir: Path, out_path: Optional[Path] = None, config=None
     return cal.counts
 
 
-def evaluate_timex(gold_dir: Path, config=None, *, log: Callable = print) -> dict:
-    """Strict/relaxed span P/R/F1, type accuracy, value F1, ECE and throughput on ``gold_dir``."""
+ERROR_COLUMNS = ("file", "kind", "start_char", "end_char", "gold_text", "gold_type", "gold_value", "text", "type",
+                 "value", "rule", "context")
+
+
+def error_rows(records: list[dict], gold_dir: Path) -> list[dict]:
+    """One row per error, in document order: "value" (span matched, value differs), "spurious", "missed";
+    ``context`` is the sentence neighbourhood with the expression in [[brackets]]."""
+    rows = []
+    for rec in records:
+        text, gold = rec["text"], rec["gold"]
+        pred = [(t.start_char, t.end_char, t.type, t.value) for t in rec["pred"]]
+        pairs, _ = match(gold, pred)
+        by_gold = dict(pairs)
+        matched = set(by_gold.values())
+        name = str(Path(rec["file"]).relative_to(gold_dir))
+
+        def row(kind, g=None, pi=None):
+            s, e = (g[0], g[1]) if g is not None else pred[pi][:2]
+            p = pred[pi] if pi is not None else None
+            context = " ".join((text[max(0, s - 120):s] + "[[" + text[s:e] + "]]" + text[e:e + 60]).split())
+            return {"file": name, "kind": kind, "start_char": (p or g)[0], "end_char": (p or g)[1],
+                    "gold_text": g[4] if g else "", "gold_type": g[2] if g else "", "gold_value": g[3] if g else "",
+                    "text": text[p[0]:p[1]] if p else "", "type": p[2] if p else "", "value": p[3] if p else "",
+                    "rule": rec["rules"][pi] if pi is not None else "", "context": context}
+
+        for gi, g in enumerate(gold):
+            pi = by_gold.get(gi)
+            if pi is None:
+                rows.append(row("missed", g=g))
+            elif g[3] != pred[pi][3]:
+                rows.append(row("value", g=g, pi=pi))
+        rows.extend(row("spurious", pi=pi) for pi in range(len(pred)) if pi not in matched)
+    rows.sort(key=lambda r: (r["file"], r["start_char"], r["kind"]))
+    return rows
+
+
+def write_errors(rows: list[dict], path: Path) -> Path:
+    import csv
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=ERROR_COLUMNS, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+def evaluate_timex(gold_dir: Path, config=None, *, log: Callable = print,
+                   errors_csv: Optional[Path] = None) -> dict:
+    """Strict/relaxed span P/R/F1, type accuracy, value F1, ECE and throughput on ``gold_dir``; with
+    ``errors_csv`` every error is also written there (see ``error_rows``)."""
     gold_dir = Path(gold_dir)
     records, seconds, chars = run_documents(gold_dir, config)
     n_gold = sum(len(r["gold"]) for r in records)
@@ -276,4 +326,7 @@ def evaluate_timex(gold_dir: Path, config=None, *, log: Callable = print) -> dic
         if row["n"]:
             log(f"  {row['bin']}  {row['n']:5d}  {row['confidence']:.3f}  {row['accuracy']:.3f}")
     log(f"  throughput: {result['mb_per_second']} MB/s ({result['chars_per_second']} chars/s)")
+    if errors_csv is not None:
+        rows = error_rows(records, gold_dir)
+        log(f"  errors: {len(rows)} rows -> {write_errors(rows, errors_csv)}")
     return result

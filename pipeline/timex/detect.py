@@ -95,6 +95,9 @@ def _ok(m: re.Match, rule, text: str, lex: Lexicon) -> bool:
         drel = (g.get("drel") or "").lower()
         if drel == "the" and (g.get("unit") or "").lower() in ("seconds", "minutes", "hours", "days"):
             return False
+        # "in the early hours of Thursday morning": a part of the day, not a duration
+        if _SMALL_HOURS.search(text, max(0, m.start() - 12), m.start()) and text.startswith(" of", m.end()):
+            return False
     if rule.kind in ("month_day", "day_range"):
         try:
             d = int(g["day"])
@@ -143,6 +146,7 @@ _QUANTITY_BEFORE = re.compile(
 _FRACTION_OF = re.compile(r"\s+of\s+(?!(?:this|last|next|the)\s+(?:fiscal\s+)?year\b)"
                           r"(?:the|its|his|her|their|our|all|a|an|this|that|these|those|[$\d])", re.IGNORECASE)
 _ORDINAL_NEXT = re.compile(r"\s+(?!(?:of|or|and|to|in|on|at|for|ago|later|earlier|before|after|longer|too|the|that|when|he|she|they|it|we|i)\b)[a-z]", re.IGNORECASE)
+_SMALL_HOURS = re.compile(r"\b(?:early|small|wee)\s+$", re.IGNORECASE)
 _LEAD_ARTICLE = re.compile(r"(?:the|a|an)\s+", re.IGNORECASE)
 # "a six year transition", "the two day rally": a number with a singular unit is an adjective; the article
 # belongs to the noun phrase, not to the timex

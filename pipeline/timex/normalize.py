@@ -596,6 +596,22 @@ def _vague_duration(cand, g, anchor, direction, ctx, lex):
     return _duration(cand, g, anchor, direction, ctx, lex, vague=True)
 
 
+def _then(cand, g, anchor, direction, ctx, lex):
+    if not ctx or ctx.last_date is None:
+        return None
+    d, gran = ctx.last_date, ctx.last_granularity
+    value = iso(d) if gran == "day" else f"{d.year:04d}-{d.month:02d}" if gran == "month" else f"{d.year:04d}"
+    return _norm("DATE", value, cand, True)
+
+
+def _article_day(cand, g, anchor, direction, ctx, lex):
+    return _norm("DATE", iso(anchor) if anchor else "PRESENT_REF", cand, True)
+
+
+def _vague_period(cand, g, anchor, direction, ctx, lex):
+    return _norm("DURATION", "PXX", cand, False)
+
+
 def _ref(cand, g, anchor, direction, ctx, lex):
     return _norm("DATE", lex.refs[" ".join(g["ref"].lower().split())], cand, False)
 
@@ -662,9 +678,9 @@ def _clock(g) -> str:
     h = int(g["hour"])
     mi = int(g.get("minute") or 0)
     ampm = (g.get("ampm") or "").lower().replace(".", "")
-    if ampm.startswith("p") and h < 12:
+    if ampm.startswith(("p", "afternoon", "evening")) and h < 12:
         h += 12
-    if ampm.startswith("a") and h == 12:
+    if ampm.startswith(("a", "morning")) and h == 12:
         h = 0
     return f"{h:02d}:{mi:02d}"
 
@@ -827,7 +843,7 @@ _KINDS = {
     "year": _year, "year_range": _year_range, "decade": _decade, "century": _century,
     "quarter": _quarter, "quarter_ref": _quarter_ref, "half": _half, "season": _season,
     "rel_unit": _rel_unit, "past_unit": _past_unit, "duration": _duration,
-    "vague_duration": _vague_duration, "ref": _ref, "rel_day": _rel_day, "pod": _pod,
+    "vague_duration": _vague_duration, "vague_period": _vague_period, "article_day": _article_day, "then": _then, "ref": _ref, "rel_day": _rel_day, "pod": _pod,
     "weekday": _weekday, "weekday_set": _weekday_set, "time": _time, "frequency": _frequency,
     "every": _every, "rate": _rate, "month_set": _month_set, "holiday": _holiday, "year_earlier": _year_earlier,
     "year_end": _year_end,

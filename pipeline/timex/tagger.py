@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Optional, Sequence
 
 from ..config import stage_options
@@ -164,6 +164,7 @@ def tag_text(text: str, published: Optional[str] = None, *,
         out.append((Timex(norm.start, norm.end_char, text[norm.start:norm.end_char], norm.type, norm.value,
                           norm.begin, norm.end, norm.granularity, anc, src, conf), c.rule, si, _bare_clock(c, ab)))
     out = _date_bare_clock_times(out)
+    out = [(_day_before_after(t, text), rule) for t, rule in out]
     out.sort(key=lambda t: (t[0].start_char, t[0].end_char))
     if with_rules:
         return [t for t, _ in out], [r for _, r in out]
@@ -183,6 +184,22 @@ def _longer_period_named(text: str, spans: list, si: int, pos: int, end: int, le
     return last["longer"] > last["quarter"]
 
 
+# the extent starts at "day", as TimeBank marks it
+_DAY_BEFORE_AFTER = re.compile(r"\bthe\s+(day\s+(before|after)\s+)$", re.IGNORECASE)
+
+
+def _day_before_after(t: Timex, text: str) -> Timex:
+    """"the day before last Tuesday's hearing": one day off the named day, over "day before last Tuesday"."""
+    if t.type != "DATE" or t.granularity != "day" or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", t.value):
+        return t
+    m = _DAY_BEFORE_AFTER.search(text, max(0, t.start_char - 20), t.start_char)
+    if m is None:
+        return t
+    d = parse_published(t.value) + timedelta(days=-1 if m.group(2).lower() == "before" else 1)
+    return t._replace(start_char=m.start(1), text=text[m.start(1):t.end_char], value=d.isoformat(),
+                      begin=d.isoformat(), end=d.isoformat())
+
+
 def _bare_clock(c, ab) -> bool:
     """A clock time with no day of its own ("at about 10:35 a.m.")."""
     return ab is None and c.kind == "time" and not any(c.groups.get(k) for k in ("weekday", "relday", "month", "day"))
@@ -193,14 +210,15 @@ def _date_bare_clock_times(out: list) -> list:
     (0735 GMT) Friday"), instead of the article date it was resolved against."""
     days: dict[int, list[Timex]] = {}
     for t, rule, si, bare in out:
-        if t.type == "DATE" and t.granularity == "day" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", t.value):
+        # a day, or a clock time on a named day ("4 in the morning (4 a.m. EDT Thursday)")
+        if not bare and t.type in ("DATE", "TIME") and re.match(r"\d{4}-\d{2}-\d{2}(?:$|T\d)", t.value):
             days.setdefault(si, []).append(t)
     result = []
     for t, rule, si, bare in out:
         same = days.get(si, [])
-        if bare and len({d.value for d in same}) == 1 and "T" in t.value and t.value[:10] != same[0].value:
+        if bare and len({d.value[:10] for d in same}) == 1 and "T" in t.value and t.value[:10] != same[0].value[:10]:
             day = same[0]
-            value = day.value + t.value[10:]
+            value = day.value[:10] + t.value[10:]
             b, e, _ = bounds(value)
             t = t._replace(value=value, begin=b, end=e, anchor=day.anchor or t.anchor,
                            anchor_source=day.anchor_source if day.anchor else t.anchor_source)
