@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -471,9 +472,15 @@ def test_a_capitalised_time_word_starting_a_sentence_is_still_a_time():
      "2000-04-05", "2000-04-06T04:00"),
     ("The day before last Tuesday's hearing, Manuel went to the house.", "day before last Tuesday",
      "2000-02-24", "2000-02-21"),
+    ("I don't think he would be traveling at this crucial moment.", "this crucial moment", "1990-08-15",
+     "PRESENT_REF"),
+    ("The March accession will enable the three countries to attend.", "March", "1999-02-10", "1999-03"),
+    ("Protesters prayed as Easter week began.", "Easter week", "2000-04-17", "2000-W16"),
+    ("They emerged from their third day-long meeting.", "day-long", "2000-04-03", "P1D"),
 ], ids=["mid-afternoon", "mid-afternoon-yesterday", "early-season", "near-term", "coming-quarters",
         "lengthy-period", "a-while", "ordinal-day-today", "its-the-second-day", "until-then",
-        "clock-in-the-morning", "day-before-a-day"])
+        "clock-in-the-morning", "day-before-a-day", "this-adjective-moment", "the-month-as-modifier",
+        "easter-week", "unit-long"])
 def test_expressions_found_missing_in_the_tbaq_audit(text, surface, published, value):
     assert value_of(text, surface, published) == value
 
@@ -484,3 +491,38 @@ def test_the_early_hours_of_a_day_are_not_a_duration():
 
 def test_since_then_is_left_untagged_as_in_timebank():
     assert "then" not in tags("He was arrested on Nov. 3. Since then, he has refused to talk.", "1999-12-01")
+
+
+@pytest.mark.parametrize("year,easter", [(1998, "1998-04-12"), (2000, "2000-04-23"), (2024, "2024-03-31"),
+                                         (2026, "2026-04-05")])
+def test_easter_and_the_holidays_counted_from_it(year, easter):
+    assert value_of(f"They met on Easter Sunday {year}.", f"Easter Sunday {year}") == easter
+    good_friday = (date.fromisoformat(easter) - timedelta(days=2)).isoformat()
+    assert value_of(f"It happened on Good Friday {year}.", f"Good Friday {year}") == good_friday
+
+
+def test_an_ed_adjective_is_no_past_tense_cue():
+    text = "The split would be paid on a still unspecified date in January to holders of record Dec. 21."
+    assert value_of(text, "January", "1989-10-26") == "1990-01"
+
+
+def test_with_a_tagger_the_lexicon_cues_still_count_beside_the_tagged_verbs():
+    text = "It also created a four-member office of the chairman, effective Feb. 1."
+    verbs = [(8, 15, "created", "VBD")]  # a tagger hands over its verbs and modals only
+    got = {t.text: t.value for t in tag_text(text, "1989-10-30", tokens=verbs)[0]}
+    assert got["Feb. 1"] == "1990-02-01"
+    got = {t.text: t.value for t in tag_text("Profits rose 5% from a year ago on Friday.", "1989-10-30",
+                                             tokens=[(8, 12, "rose", "VBD")])[0]}
+    assert got["Friday"] == "1989-10-27"
+
+
+def test_weekdays_sharing_a_plural_part_of_day_recur():
+    got = tags("Two new flights would leave Bombay on Monday and Tuesday nights from March 30.", "1998-02-13")
+    assert (got["Monday"].type, got["Monday"].value) == ("SET", "XXXX-WXX-1TNI")
+    assert (got["Tuesday nights"].type, got["Tuesday nights"].value) == ("SET", "XXXX-WXX-2TNI")
+
+
+def test_an_elided_second_day_shares_the_month():
+    got = tags("The summit will be held on April 24 and 25. Shares rose 3 and 4 percent.", "1999-02-10")
+    assert (got["April 24"].value, got["25"].value) == ("1999-04-24", "1999-04-25")
+    assert "4" not in got and "3" not in got

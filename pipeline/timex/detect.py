@@ -63,9 +63,11 @@ def _ok(m: re.Match, rule, text: str, lex: Lexicon) -> bool:
         if low in lex.abbrev_need_period and (m.end(key) >= len(text) or text[m.end(key)] != "."):
             return False
         if key == "month" and low in ("may", "march") and rule.kind == "month":
-            if not (g.get("rel") or g.get("mod")) and not _PREP_BEFORE.search(text[max(0, s - 12):s]):
+            if not (g.get("rel") or g.get("mod")) and not _PREP_BEFORE.search(text[max(0, s - 12):s]) \
+                    and not (_THE_BEFORE.search(text, max(0, s - 4), s) and _NOUN_AFTER.match(text, m.end(key))):
+                # "The March accession", "the May meeting": a month modifying a noun
                 return False
-    if rule.kind == "weekday_set" and not (g.get("every") or g.get("plural")):
+    if rule.kind == "weekday_set" and not (g.get("every") or g.get("plural") or g.get("podplural")):
         return False
     if rule.kind in ("year", "year_range"):
         if _YEAR_STOP_NEXT.match(text, m.end()):
@@ -146,6 +148,8 @@ _QUANTITY_BEFORE = re.compile(
 _FRACTION_OF = re.compile(r"\s+of\s+(?!(?:this|last|next|the)\s+(?:fiscal\s+)?year\b)"
                           r"(?:the|its|his|her|their|our|all|a|an|this|that|these|those|[$\d])", re.IGNORECASE)
 _ORDINAL_NEXT = re.compile(r"\s+(?!(?:of|or|and|to|in|on|at|for|ago|later|earlier|before|after|longer|too|the|that|when|he|she|they|it|we|i)\b)[a-z]", re.IGNORECASE)
+_THE_BEFORE = re.compile(r"\b[Tt]he\s+$")
+_NOUN_AFTER = re.compile(r"\s+(?!of\b|and\b|or\b|to\b|on\b|in\b|for\b|is\b|was\b)[a-z]{3,}\b")
 _SMALL_HOURS = re.compile(r"\b(?:early|small|wee)\s+$", re.IGNORECASE)
 _LEAD_ARTICLE = re.compile(r"(?:the|a|an)\s+", re.IGNORECASE)
 # "a six year transition", "the two day rally": a number with a singular unit is an adjective; the article
@@ -303,5 +307,31 @@ def find_candidates(text: str, lex: Optional[Lexicon] = None) -> list[Candidate]
             continue
         taken.append(c)
         occupied.append((c.start, c.end))
+    taken.extend(_elided_days(text, taken, occupied))
     taken.sort(key=lambda c: c.start)
     return taken
+
+
+_ELIDED_DAY = re.compile(r"\s+(?:and|or|&)\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b"
+                         r"(?!\s*(?:%|percent|million|billion|thousand|cents|points|shares|people|[-/.,]\d))"
+                         r"(?:,?\s+(?P<year>(?:1[6-9]|20)\d\d)\b)?")
+
+
+def _elided_days(text: str, taken: list[Candidate], occupied: list[tuple[int, int]]) -> list[Candidate]:
+    """"the summit on April 24 and 25": the second day shares the first one's month (a timex of its own,
+    as TimeBank marks it)."""
+    extra = []
+    for c in taken:
+        if c.rule != "month_day" or "month" not in c.groups or "year" in c.groups:
+            continue
+        m = _ELIDED_DAY.match(text, c.end)
+        if m is None or not 1 <= int(m["day"]) <= 31:
+            continue
+        s, e = m.span("day")
+        if any(s < oe and os_ < e for os_, oe in occupied):
+            continue
+        groups = {"month": c.groups["month"], "day": m["day"]}
+        if m["year"]:
+            groups["year"] = m["year"]
+        extra.append(Candidate(s, e, text[s:e], "month_day_elided", c.kind, c.type, c.priority, groups, {}))
+    return extra

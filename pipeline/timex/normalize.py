@@ -552,6 +552,8 @@ def _duration(cand, g, anchor, direction, ctx, lex, vague=False):
     unit = g["unit"].lower()
     letter = lex.units[unit]
     n = None if (vague or g.get("vague")) else lex.number(g.get("num", ""))
+    if n is None and g.get("unitlong"):
+        n = 1  # "a day-long meeting"
     if not vague and not g.get("vague") and n is None:
         return None
     if n is not None and n == 0:
@@ -602,6 +604,10 @@ def _then(cand, g, anchor, direction, ctx, lex):
     d, gran = ctx.last_date, ctx.last_granularity
     value = iso(d) if gran == "day" else f"{d.year:04d}-{d.month:02d}" if gran == "month" else f"{d.year:04d}"
     return _norm("DATE", value, cand, True)
+
+
+def _present_ref(cand, g, anchor, direction, ctx, lex):
+    return _norm("DATE", "PRESENT_REF", cand, False)
 
 
 def _article_day(cand, g, anchor, direction, ctx, lex):
@@ -733,9 +739,25 @@ def _rate(cand, g, anchor, direction, ctx, lex):
     return _norm("SET", _dur(1, letter), cand, False)
 
 
+def easter_sunday(year: int) -> date:
+    """Western (Gregorian) Easter Sunday: the anonymous Gregorian algorithm (Meeus/Jones/Butcher)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    L = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 19 * L) // 433
+    month = (h + L - 7 * m + 90) // 25
+    return date(year, month, (h + L - 7 * m + 33 * month + 19) % 32)
+
+
 def holiday_date(year: int, spec: str) -> Optional[date]:
-    """Date of a holiday in ``year``: "MM-DD" (fixed) or "MM-W-N[+K]" (N-th weekday W of month MM, 1-based;
-    N = "L" for the last one; plus K days: Election Day = "11-1-1+1", the Tuesday after the first Monday)."""
+    """Date of a holiday in ``year``: "MM-DD" (fixed), "MM-W-N[+K]" (N-th weekday W of month MM, 1-based;
+    N = "L" for the last one; plus K days: Election Day = "11-1-1+1", the Tuesday after the first Monday) or
+    "E[+K|-K]" (K days from Easter Sunday: Good Friday = "E-2")."""
+    if spec.startswith("E"):
+        return easter_sunday(year) + timedelta(days=int(spec[1:] or 0))
     parts = spec.split("-")
     m = int(parts[0])
     if len(parts) == 2:
@@ -753,12 +775,15 @@ def holiday_date(year: int, spec: str) -> Optional[date]:
 
 def _holiday(cand, g, anchor, direction, ctx, lex):
     spec = lex.holidays[" ".join(g["holiday"].lower().split())]
+    week = bool(g.get("hweek"))  # "Easter week": the ISO week of the holiday
     if g.get("year"):
         d = holiday_date(int(g["year"]), spec)
-        return _norm("DATE", iso(d), cand, False) if d else None
+        return _norm("DATE", week_value(d) if week else iso(d), cand, False) if d else None
     rel = _rel(g)
     if anchor is None:
-        if spec.count("-") == 1:
+        if week:
+            return _norm("DATE", "XXXX-WXX", cand, True, gran="week")
+        if re.fullmatch(r"\d\d-\d\d", spec):
             return _norm("DATE", f"XXXX-{spec}", cand, True, gran="day")
         return _norm("DATE", _ref_for(REL_OFFSET.get(rel, 0)) if rel else "XXXX-XX-XX", cand, True, gran="day")
     cands = [d for d in (holiday_date(anchor.year + k, spec) for k in (-1, 0, 1)) if d]
@@ -779,7 +804,7 @@ def _holiday(cand, g, anchor, direction, ctx, lex):
         d = pick if direction == "future!" or (pick - anchor).days <= TENSE_REACH_DAYS else nearest
     else:
         d = nearest
-    return _norm("DATE", iso(d), cand, True)
+    return _norm("DATE", week_value(d) if week else iso(d), cand, True)
 
 
 def _year_earlier(cand, g, anchor, direction, ctx, lex):
@@ -843,7 +868,7 @@ _KINDS = {
     "year": _year, "year_range": _year_range, "decade": _decade, "century": _century,
     "quarter": _quarter, "quarter_ref": _quarter_ref, "half": _half, "season": _season,
     "rel_unit": _rel_unit, "past_unit": _past_unit, "duration": _duration,
-    "vague_duration": _vague_duration, "vague_period": _vague_period, "article_day": _article_day, "then": _then, "ref": _ref, "rel_day": _rel_day, "pod": _pod,
+    "vague_duration": _vague_duration, "vague_period": _vague_period, "article_day": _article_day, "present_ref": _present_ref, "then": _then, "ref": _ref, "rel_day": _rel_day, "pod": _pod,
     "weekday": _weekday, "weekday_set": _weekday_set, "time": _time, "frequency": _frequency,
     "every": _every, "rate": _rate, "month_set": _month_set, "holiday": _holiday, "year_earlier": _year_earlier,
     "year_end": _year_end,

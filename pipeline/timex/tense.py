@@ -1,8 +1,9 @@
 """Sentence spans and the tense governing a temporal expression.
 
-With POS tags (``tokens`` given as (start, end, lower, tag) tuples) VBD/VBN
-mean past and MD will/shall or "going to" mean future; without tags, word
-lists from the lexicon's [tense] table are used.
+Cues come from the lexicon's [tense] table (word lists, phrases, regexes) and,
+for the remaining words, from POS tags when a tagger ran (``tokens`` given as
+(start, end, lower, tag) tuples: VBD/VBN past, VBZ/VBP present, MD will/shall
+future) or else from the -ed suffix.
 """
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ _WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
 # words that are adverbs are cues whatever comes before them
 _PASSIVE_AUX = frozenset(("be", "being"))
 _PAST_ADVERBS = frozenset(("ago", "yesterday", "earlier", "last"))
+# an -ed word right after these modifies a noun
+_ADJECTIVE_BEFORE = frozenset(("a", "an", "the", "still", "very", "more", "most", "less", "its", "their", "his",
+                               "her", "our", "your"))
 # the verb governing a temporal adverbial mostly precedes it ("will double its flights by August in the search
 # for markets untouched by ..."); a cue after the expression counts as this many times farther away
 AFTER_WEIGHT = 2.0
@@ -89,7 +93,9 @@ def _before_regex(lex: Lexicon, key: str = "reporting_before") -> Optional[re.Pa
     return _REPORT_CACHE[ck]
 
 
-def _word_cue(w: str, lex: Lexicon) -> Optional[str]:
+def _word_cue(w: str, lex: Lexicon, tag: Optional[str] = None) -> Optional[str]:
+    """The tense cue of one word: the lexicon's word lists first, then the part-of-speech tag when a tagger
+    ran (VBD/VBN past, VBZ/VBP present, will/shall future), else the -ed suffix."""
     future, _, past, suffix, present, not_past, reporting = _cues(lex)
     lw = w.lower()
     if lw in reporting:
@@ -100,6 +106,14 @@ def _word_cue(w: str, lex: Lexicon) -> Optional[str]:
         return "past"
     if lw in present:
         return "present"
+    if tag is not None:  # a tagger ran ("" = not a verb)
+        if tag in ("VBD", "VBN"):
+            return "past"
+        if tag in ("VBZ", "VBP"):
+            return "present"
+        if tag == "MD" and lw in ("will", "'ll", "shall", "wo"):
+            return "future"
+        return None
     if lw.endswith(suffix) and len(lw) > 4 and lw not in not_past and w[0].islower():
         return "past"
     return None
@@ -137,37 +151,25 @@ def tense_at(text: str, sent: tuple[int, int], tstart: int, tend: int, lex: Lexi
         if tstart <= pos < tend or any(a <= pos < b for a, b in masked):
             continue
         cues.append((_distance(pos, s + m.end(), tstart, tend), "future"))
-    if tokens:
-        for (a, b, lw, tag) in tokens:
-            if b <= s or a >= e or (tstart <= a < tend) or lw in reporting or any(x <= a < y for x, y in masked):
-                continue
-            if tag == "MD":
-                t = "future" if lw in ("will", "'ll", "shall", "wo") else None
-            elif tag == "VBD":
-                t = "past"
-            elif tag == "VBN":
-                t = "past"
-            elif tag in ("VBZ", "VBP"):
-                t = "present"
-            else:
-                t = None
-            if t:
-                cues.append((_distance(a, b, tstart, tend), t))
-    else:
-        prev = ""
-        for m in _WORD.finditer(seg):
-            a, b = s + m.start(), s + m.end()
-            word, before = m.group(0), prev
-            prev = word.lower()
-            if tstart <= a < tend or any(x <= a < y for x, y in masked):
-                continue
-            t = _word_cue(word, lex)
-            if t == "past" and before in _PASSIVE_AUX and prev not in _PAST_ADVERBS:
-                # "will be named", "would be held", "to be completed": a participle after "be" is a passive,
-                # not a past tense (its tense is the auxiliary's)
-                continue
-            if t:
-                cues.append((_distance(a, b, tstart, tend), t))
+    # with a tagger, ``tokens`` holds its verbs and modals: other words are no verbs (tag "")
+    tags = {a: tag for (a, _, _, tag) in tokens} if tokens is not None else None
+    prev = ""
+    for m in _WORD.finditer(seg):
+        a, b, word = s + m.start(), s + m.end(), m.group(0)
+        tag = None if tags is None else tags.get(a, "")
+        before, prev = prev, word.lower()
+        if tstart <= a < tend or any(x <= a < y for x, y in masked):
+            continue
+        t = _word_cue(word, lex, tag)
+        if t == "past" and before in _ADJECTIVE_BEFORE and prev.endswith("ed"):
+            # "on a still unspecified date", "the revised plan": an adjective, not a past tense
+            continue
+        if t == "past" and before in _PASSIVE_AUX and prev not in _PAST_ADVERBS:
+            # "will be named", "would be held", "to be completed": a participle after "be" is a passive,
+            # not a past tense (its tense is the auxiliary's)
+            continue
+        if t:
+            cues.append((_distance(a, b, tstart, tend), t))
     if not cues:
         return None
     cues.sort(key=lambda c: c[0])
