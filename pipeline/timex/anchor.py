@@ -15,6 +15,11 @@ class Anchor(NamedTuple):
     source: Optional[str]  # "published" | "inferred" | "context" | None
 
 
+def anchor_source_of(doc_date_source: str) -> Optional[str]:
+    """The anchor source naming the article date: "published" (metadata) or "inferred" (from the text)."""
+    return {"metadata": "published", "inferred": "inferred"}.get(doc_date_source)
+
+
 def resolve_anchor(kind: str, groups: dict, doc_date: Optional[date], doc_date_source: str,
                    context_date: Optional[date], sentence_date: Optional[date],
                    policy: str = "always") -> Anchor:
@@ -28,7 +33,7 @@ def resolve_anchor(kind: str, groups: dict, doc_date: Optional[date], doc_date_s
       metadata);
     * everything else takes the article date.
     """
-    doc_src = {"metadata": "published", "inferred": "inferred"}.get(doc_date_source)
+    doc_src = anchor_source_of(doc_date_source)
     ago = (groups.get("ago") or "").strip().lower()
     if kind in ("duration", "vague_duration") and ago and ago not in ("ago", "from now", "hence", "back"):
         if sentence_date is not None:

@@ -7,7 +7,7 @@ from typing import Optional, Sequence
 
 from ..config import stage_options
 from ..extensions import DocumentDate, Timex
-from .anchor import Anchor, resolve_anchor
+from .anchor import Anchor, anchor_source_of, resolve_anchor
 from .calibration import Calibrator, load_calibrator
 from .detect import find_candidates
 from .document_date import Evidence, infer_document_date, partial_evidence
@@ -135,7 +135,7 @@ def tag_text(text: str, published: Optional[str] = None, *,
                     if dd is not None and nb is not None and ((tdir == "past" and nb > dd) or (tdir == "future" and nb < dd)):
                         # the narrative date lies on the other side of the article date ("extended to Nov. 16.
                         # It had been due to expire Friday"): the tense's reading from the article date
-                        anchor = Anchor(dd, {"metadata": "published", "inferred": "inferred"}.get(doc_date.source))
+                        anchor = Anchor(dd, anchor_source_of(doc_date.source))
                         norm = normalize(c, dd, tdir, ctx, lex) or norm
             if norm is not None and not norm.uses_anchor:
                 anchor = None

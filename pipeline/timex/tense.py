@@ -81,16 +81,16 @@ def _phrase_regex(lex: Lexicon) -> re.Pattern:
     return _PHRASE_CACHE[id(lex)]
 
 
-_REPORT_CACHE: dict = {}
+_REGEX_CACHE: dict = {}
 
 
-def _before_regex(lex: Lexicon, key: str = "reporting_before") -> Optional[re.Pattern]:
-    """The lexicon's regex ``key`` (matched against the text just before an expression), compiled once."""
+def _tense_regex(lex: Lexicon, key: str) -> Optional[re.Pattern]:
+    """The lexicon's [tense] regex ``key`` ("reporting_before", "past_phrases" ...), compiled once."""
     ck = (id(lex), key)
-    if ck not in _REPORT_CACHE:
+    if ck not in _REGEX_CACHE:
         pat = lex.tense.get(key)
-        _REPORT_CACHE[ck] = re.compile(pat, re.IGNORECASE) if pat else None
-    return _REPORT_CACHE[ck]
+        _REGEX_CACHE[ck] = re.compile(pat, re.IGNORECASE) if pat else None
+    return _REGEX_CACHE[ck]
 
 
 def _word_cue(w: str, lex: Lexicon, tag: Optional[str] = None) -> Optional[str]:
@@ -124,22 +124,21 @@ def tense_at(text: str, sent: tuple[int, int], tstart: int, tend: int, lex: Lexi
     """Tense of the clause around ``text[tstart:tend]`` within sentence ``sent``."""
     s, e = sent
     for key, tense in (("reporting_before", "past"), ("past_before", "past"), ("future_before", "future")):
-        rep = _before_regex(lex, key)
+        rep = _tense_regex(lex, key)
         if rep is not None and rep.search(text, max(s, tstart - BEFORE_WINDOW), tstart):
             return tense
-    lead = _before_regex(lex, "clause_lead")
-    after = _before_regex(lex, "reporting_after")
+    lead = _tense_regex(lex, "clause_lead")
+    after = _tense_regex(lex, "reporting_after")
     if lead is not None and after is not None and lead.fullmatch(text, s, tstart) and after.match(text, tend, e):
         # "In September, it announced ...", "On Friday, the ministry said ...": a leading time adverbial
         # dates the report itself
         return "past"
     cues: list[tuple[int, str]] = []  # (distance, tense)
-    reporting = _cues(lex)[6]
     seg = text[s:e]
     # a past perfect over a plan ("had been due to expire Friday", "had been scheduled to"): the plan was
     # for a time now past; the future word inside it is no cue
     masked: list[tuple[int, int]] = []
-    past_phrases = _before_regex(lex, "past_phrases")
+    past_phrases = _tense_regex(lex, "past_phrases")
     if past_phrases is not None:
         for m in past_phrases.finditer(seg):
             a, b = s + m.start(), s + m.end()
