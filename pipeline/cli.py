@@ -161,11 +161,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     elif args.what == "parser":
         from .evaluate.parser import evaluate_parser as evaluate
     else:
-        from .evaluate.timex import evaluate_timex
-
-        evaluate_timex(args.gold, config, errors_csv=args.errors)
-        return 0
-    evaluate(args.gold, config)
+        from .evaluate.timex import evaluate_timex as evaluate
+    options = {"errors_csv": args.errors} if args.what == "timex" else {}
+    evaluate(args.gold, config, **options)
     return 0
 
 

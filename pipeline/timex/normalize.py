@@ -441,7 +441,8 @@ def _quarter_ref(cand, g, anchor, direction, ctx, lex):
             return _norm("DATE", f"{year:04d}-Q{ctx.last_quarter.split('-Q')[1]}", cand, True)
         if (g.get("qunit") or "").lower() == "quarter" and anchor is not None:
             # no quarter reported yet: the last one completed at the article date, as for "the quarter"
-            return _norm("DATE", f"{year:04d}-Q{((anchor.month - 1) // 3 - 1) % 4 + 1}", cand, True)
+            last_q = shift(anchor, -1, "Q", None, cand.start)[0].split("-Q")[1]
+            return _norm("DATE", f"{year:04d}-Q{last_q}", cand, True)
         return _norm("DATE", f"{year:04d}", cand, False)
     if ctx and ctx.last_quarter and cand.start - ctx.last_quarter_pos < 3000:
         value = ctx.last_quarter
@@ -451,10 +452,7 @@ def _quarter_ref(cand, g, anchor, direction, ctx, lex):
         return _norm("DATE", value, cand, True)
     if anchor is None:
         return _norm("DATE", "XXXX-QX", cand, True, gran="quarter")
-    q = (anchor.month - 1) // 3  # previous completed quarter (0 = last year's Q4)
-    y = anchor.year
-    if q == 0:
-        q, y = 4, y - 1
+    y, q = (int(x) for x in shift(anchor, -1, "Q", None, cand.start)[0].split("-Q"))  # the last completed one
     if qrel in ("current",):
         q, y = (anchor.month - 1) // 3 + 1, anchor.year
     if qrel in ("year-earlier", "year-ago"):
@@ -868,7 +866,8 @@ _KINDS = {
     "year": _year, "year_range": _year_range, "decade": _decade, "century": _century,
     "quarter": _quarter, "quarter_ref": _quarter_ref, "half": _half, "season": _season,
     "rel_unit": _rel_unit, "past_unit": _past_unit, "duration": _duration,
-    "vague_duration": _vague_duration, "vague_period": _vague_period, "article_day": _article_day, "present_ref": _present_ref, "then": _then, "ref": _ref, "rel_day": _rel_day, "pod": _pod,
+    "vague_duration": _vague_duration, "vague_period": _vague_period, "article_day": _article_day,
+    "present_ref": _present_ref, "then": _then, "ref": _ref, "rel_day": _rel_day, "pod": _pod,
     "weekday": _weekday, "weekday_set": _weekday_set, "time": _time, "frequency": _frequency,
     "every": _every, "rate": _rate, "month_set": _month_set, "holiday": _holiday, "year_earlier": _year_earlier,
     "year_end": _year_end,
